@@ -1,0 +1,78 @@
+# stsenv: see README.md.  `make` builds, `make test` tests, `make demo` shows.
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR := $(PREFIX)/lib/stsenv
+
+CC ?= cc
+BUILD ?= build
+OPT ?= -O2
+SAN ?=
+CFLAGS_ALL = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
+	-D_GNU_SOURCE -DSTSENV_VERSION='"$(VERSION)"' -DSTSENV_LIBDIR='"$(LIBDIR)"' $(SAN) $(CFLAGS)
+LDLIBS_ALL = -ldl -lpthread
+
+CORE_SRC := $(wildcard core/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+HDRS := $(wildcard core/*.h preload/*.h)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+PROG_SRC := $(wildcard tests/progs/*.c)
+PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/progs/%)
+
+.PHONY: all deps test-bins test demo bench install clean format check-format
+all: deps $(BUILD)/libstsenv.so $(BUILD)/stsenv
+
+deps:
+	@sh tools/deps.sh build
+
+$(BUILD)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libstsenv-core.a: $(CORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libstsenv.so: $(BUILD)/obj/preload/interpose.o $(BUILD)/obj/preload/runtime.o $(BUILD)/libstsenv-core.a preload/exports.map
+	$(CC) $(CFLAGS_ALL) -shared -Wl,--version-script=preload/exports.map -Wl,-z,now -Wl,-z,relro \
+		-o $@ $(BUILD)/obj/preload/interpose.o $(BUILD)/obj/preload/runtime.o $(BUILD)/libstsenv-core.a $(LDLIBS_ALL)
+
+$(BUILD)/stsenv: $(BUILD)/obj/preload/launcher.o $(BUILD)/libstsenv-core.a
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libstsenv-core.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Wno-unused-function -o $@ $< $(BUILD)/libstsenv-core.a $(LDLIBS_ALL)
+
+# Test programs are ordinary programs: they know nothing about stsenv.
+$(BUILD)/progs/%: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN) -o $@ $< -lpthread
+
+test-bins: all $(UNIT_BIN) $(PROG_BIN)
+
+test:
+	@sh tools/deps.sh test
+	@$(MAKE) --no-print-directory test-bins >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test-bins >/dev/null
+	@sh tests/run.sh
+
+demo:
+	@sh tools/deps.sh demo
+	@$(MAKE) --no-print-directory test-bins >/dev/null
+	@sh tests/demo.sh
+
+bench: test-bins
+	@sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)
+	install -m 0755 $(BUILD)/stsenv $(DESTDIR)$(PREFIX)/bin/stsenv
+	install -m 0644 $(BUILD)/libstsenv.so $(DESTDIR)$(LIBDIR)/libstsenv.so
+
+format:
+	clang-format -i core/*.[ch] preload/*.[ch] tests/unit/*.[ch] tests/progs/*.c
+
+clean:
+	rm -rf build

@@ -1,0 +1,46 @@
+/* Settings from the environment, and the choice of source.  The lookup
+ * function is injected: the preload must read the real environment through
+ * libc, never through its own getenv. */
+#ifndef STSENV_CONFIG_H
+#define STSENV_CONFIG_H
+
+#include "err.h"
+#include "source.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef char *(*stsenv_getenv_fn)(const char *name);
+
+#define STSENV_DEFAULT_FILE "/mnt/.alibabacloud/credentials"
+
+struct stsenv_config {
+	char source[16];       /* auto, uri, file, oidc, profile, ecs */
+	char file[1024];       /* STSENV_CREDENTIALS_FILE */
+	int64_t margin_ms;     /* STSENV_REFRESH_MARGIN (seconds) */
+	int64_t timeout_ms;    /* STSENV_TIMEOUT_MS */
+	int log_level;         /* STSENV_LOG */
+	char log_file[1024];   /* STSENV_LOG_FILE */
+	bool override;         /* STSENV_OVERRIDE=1 */
+	char vars[2048];       /* STSENV_VARS */
+};
+
+/* Reads every STSENV_* setting; a bad value is logged (once, here) and the
+ * default used.  Sets up logging first, so the complaints go where asked. */
+void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get);
+
+#define STSENV_SOURCE_KINDS 5
+
+struct stsenv_selection {
+	int chosen; /* index into kinds, or -1 */
+	const char *kinds[STSENV_SOURCE_KINDS];
+	char why[STSENV_SOURCE_KINDS][200]; /* for `stsenv status` */
+};
+
+/* Builds the source the configuration asks for (STSENV_SOURCE, or the
+ * first configured one in the spec's order).  NULL with err set when there
+ * is none; sel records why each kind was taken or skipped. */
+struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv_getenv_fn get,
+					   struct stsenv_selection *sel, struct stsenv_err *err);
+
+#endif

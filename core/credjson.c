@@ -1,0 +1,113 @@
+#include "credjson.h"
+
+#include "json.h"
+#include "timeutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void stsenv_json_excerpt(const char *s, size_t len, char *buf, size_t buflen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 4 < buflen; i++)
+		buf[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	if (len > 0 && o + 4 >= buflen && o >= 3)
+		memcpy(buf + o - 3, "...", 3);
+	buf[o] = '\0';
+}
+
+static int field(struct stsenv_json *j, int obj, const char *key, bool required, size_t max,
+		 char **out, struct stsenv_err *err)
+{
+	int v = stsenv_json_get(j, obj, key);
+
+	*out = NULL;
+	if (v == -2) {
+		stsenv_err_set(err, "%s appears more than once", key);
+		return -1;
+	}
+	if (v < 0 || (!required && stsenv_json_is_null(j, v))) {
+		if (required) {
+			stsenv_err_set(err, "%s is missing", key);
+			return -1;
+		}
+		return 0;
+	}
+	*out = stsenv_json_strdup(j, v, max, key, err);
+	if (!*out)
+		return -1;
+	if (!**out) {
+		free(*out);
+		*out = NULL;
+		if (required) {
+			stsenv_err_set(err, "%s is empty", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int stsenv_cred_from_json(const char *buf, size_t len, const char *object, unsigned flags,
+			  struct stsenv_cred *out, struct stsenv_err *err)
+{
+	struct stsenv_json *j;
+	struct stsenv_cred c = {0};
+	char *exp = NULL;
+	int obj = 0, code, rc = -1;
+
+	if (len > STSENV_MAX_BODY) {
+		stsenv_err_set(err, "body too large (%zu bytes, limit %d)", len, STSENV_MAX_BODY);
+		return -1;
+	}
+	j = malloc(sizeof(*j));
+	if (!j) {
+		stsenv_err_set(err, "out of memory");
+		return -1;
+	}
+	if (stsenv_json_parse(j, buf, len, err) < 0)
+		goto out;
+	code = stsenv_json_get(j, 0, "Code");
+	if (code == -2) {
+		stsenv_err_set(err, "Code appears more than once");
+		goto out;
+	}
+	if (code >= 0 && !stsenv_json_streq(j, code, "Success")) {
+		char ex[64] = "(not a string)";
+		if (stsenv_json_is_string(j, code))
+			stsenv_json_excerpt(buf + j->toks[code].start,
+					    (size_t)(j->toks[code].end - j->toks[code].start), ex,
+					    sizeof(ex));
+		stsenv_err_set(err, "Code is \"%s\", not Success", ex);
+		goto out;
+	}
+	if (object) {
+		obj = stsenv_json_get(j, 0, object);
+		if (!stsenv_json_is_object(j, obj)) {
+			stsenv_err_set(err, "%s %s", object,
+				       obj == -1 ? "is missing" : "is not a single object");
+			goto out;
+		}
+	}
+	if (field(j, obj, "AccessKeyId", true, STSENV_MAX_ID, &c.id, err) < 0 ||
+	    field(j, obj, "AccessKeySecret", true, STSENV_MAX_SECRET, &c.secret, err) < 0 ||
+	    field(j, obj, "SecurityToken", flags & STSENV_CJ_REQUIRE_TOKEN, STSENV_MAX_TOKEN,
+		  &c.token, err) < 0 ||
+	    field(j, obj, "Expiration", flags & STSENV_CJ_REQUIRE_EXPIRATION, 64, &exp, err) < 0)
+		goto out;
+	c.exp_ms = STSENV_NO_EXPIRY;
+	if (exp && !stsenv_parse_iso8601(exp, strlen(exp), &c.exp_ms)) {
+		char ex[40];
+		stsenv_json_excerpt(exp, strlen(exp), ex, sizeof(ex));
+		stsenv_err_set(err, "Expiration \"%s\" is not YYYY-MM-DDTHH:MM:SS[.mmm]Z", ex);
+		goto out;
+	}
+	*out = c;
+	memset(&c, 0, sizeof(c));
+	rc = 0;
+out:
+	free(exp);
+	stsenv_cred_clear(&c);
+	free(j);
+	return rc;
+}

@@ -1,0 +1,235 @@
+#include "http.h"
+
+#include "cred.h"
+
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+/* The handful of libcurl entry points we use, resolved once. */
+static struct {
+	CURLcode (*global_init)(long);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	void (*easy_cleanup)(CURL *);
+	const char *(*easy_strerror)(CURLcode);
+	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+	void (*slist_free_all)(struct curl_slist *);
+	char load_error[200];
+} curl;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void load_curl(void)
+{
+	/* NODELETE: a handle of ours may be alive in another thread, and the
+	 * host program may have loaded the same library for its own use. */
+	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	const char *e;
+
+	if (!h) {
+		e = dlerror();
+		snprintf(curl.load_error, sizeof(curl.load_error),
+			 "cannot load libcurl.so.4 (Debian package libcurl4): %s", e ? e : "?");
+		return;
+	}
+#define SYM(field, name)                                                                  \
+	do {                                                                              \
+		*(void **)&curl.field = dlsym(h, name);                                   \
+		if (!curl.field) {                                                        \
+			snprintf(curl.load_error, sizeof(curl.load_error),                \
+				 "libcurl.so.4 has no %s", name);                         \
+			curl.easy_init = NULL;                                            \
+			return;                                                           \
+		}                                                                         \
+	} while (0)
+	SYM(global_init, "curl_global_init");
+	SYM(easy_setopt, "curl_easy_setopt");
+	SYM(easy_perform, "curl_easy_perform");
+	SYM(easy_getinfo, "curl_easy_getinfo");
+	SYM(easy_cleanup, "curl_easy_cleanup");
+	SYM(easy_strerror, "curl_easy_strerror");
+	SYM(slist_append, "curl_slist_append");
+	SYM(slist_free_all, "curl_slist_free_all");
+	SYM(easy_init, "curl_easy_init");
+#undef SYM
+	if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(curl.load_error, sizeof(curl.load_error), "curl_global_init failed");
+		curl.easy_init = NULL;
+	}
+}
+
+struct sink {
+	char *buf;
+	size_t len, cap, max;
+	bool overflow;
+};
+
+static size_t on_data(char *data, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t add = size * n;
+
+	if (s->len + add > s->max) {
+		s->overflow = true;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	if (s->len + add + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+		char *nb;
+		while (cap < s->len + add + 1)
+			cap *= 2;
+		nb = realloc(s->buf, cap);
+		if (!nb)
+			return 0;
+		s->buf = nb;
+		s->cap = cap;
+	}
+	memcpy(s->buf + s->len, data, add);
+	s->len += add;
+	s->buf[s->len] = '\0';
+	return add;
+}
+
+/* Every socket we open is close-on-exec: a kept-alive connection must not
+ * leak into the programs the host starts. */
+static curl_socket_t open_cloexec(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	(void)arg;
+	(void)purpose;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* Extracts the host part of url into buf (lower-case, no port, no []). */
+static void url_host(const char *url, char *buf, size_t len)
+{
+	const char *p = strstr(url, "://"), *end, *at;
+	size_t n;
+
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?#");
+	at = memchr(p, '@', (size_t)(end - p));
+	if (at)
+		p = at + 1;
+	if (*p == '[') {
+		p++;
+		end = memchr(p, ']', (size_t)(end - p)) ? memchr(p, ']', (size_t)(end - p)) : end;
+	} else {
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		if (colon)
+			end = colon;
+	}
+	n = (size_t)(end - p) < len - 1 ? (size_t)(end - p) : len - 1;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
+	buf[n] = '\0';
+}
+
+bool stsenv_url_is_local(const char *url)
+{
+	char host[256];
+
+	url_host(url, host, sizeof(host));
+	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
+	       strcmp(host, "::1") == 0 || strncmp(host, "169.254.", 8) == 0 ||
+	       strncasecmp(host, "fe80:", 5) == 0 || strcmp(host, "100.100.100.200") == 0;
+}
+
+void stsenv_url_redact(const char *url, char *buf, size_t len)
+{
+	const char *p = strstr(url, "://"), *host, *end, *at;
+	size_t scheme;
+
+	host = p ? p + 3 : url;
+	scheme = (size_t)(host - url);
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1;
+	snprintf(buf, len, "%.*s%.*s", (int)scheme, url,
+		 (int)strcspn(host, "?#"), host);
+}
+
+int stsenv_http_do(const struct stsenv_http_req *req, struct stsenv_http_resp *resp,
+		   struct stsenv_err *err)
+{
+	struct sink sink = {.max = req->max_body ? req->max_body : STSENV_MAX_BODY};
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *hdrs = NULL;
+	const char *method = req->method ? req->method : "GET";
+	CURLcode rc;
+	CURL *h;
+
+	memset(resp, 0, sizeof(*resp));
+	pthread_once(&curl_once, load_curl);
+	if (!curl.easy_init) {
+		stsenv_err_set(err, "%s", curl.load_error);
+		return -1;
+	}
+	h = curl.easy_init();
+	if (!h) {
+		stsenv_err_set(err, "curl_easy_init failed");
+		return -1;
+	}
+	for (const char *const *hp = req->headers; hp && *hp; hp++) {
+		struct curl_slist *n = curl.slist_append(hdrs, *hp);
+		if (!n) {
+			stsenv_err_set(err, "out of memory");
+			goto fail;
+		}
+		hdrs = n;
+	}
+	curl.easy_setopt(h, CURLOPT_URL, req->url);
+	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
+	curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(req->connect_timeout_ms ? req->connect_timeout_ms : req->timeout_ms));
+	curl.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cloexec);
+	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl.easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+	curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl.easy_setopt(h, CURLOPT_USERAGENT, "stsenv/" STSENV_VERSION);
+	curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (stsenv_url_is_local(req->url))
+		curl.easy_setopt(h, CURLOPT_PROXY, ""); /* "" disables every proxy */
+	if (hdrs)
+		curl.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		curl.easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		if (strcmp(method, "PUT") == 0)
+			curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	}
+	rc = curl.easy_perform(h);
+	if (rc != CURLE_OK) {
+		if (sink.overflow)
+			stsenv_err_set(err, "response larger than %zu bytes", sink.max);
+		else if (rc == CURLE_OPERATION_TIMEDOUT)
+			stsenv_err_set(err, "timed out after %lld ms", (long long)req->timeout_ms);
+		else
+			/* curl's detail names host and port, never the query. */
+			stsenv_err_set(err, "%s", errbuf[0] ? errbuf : curl.easy_strerror(rc));
+		goto fail;
+	}
+	curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->body = sink.buf ? sink.buf : calloc(1, 1);
+	resp->len = sink.len;
+	if (!resp->body) {
+		stsenv_err_set(err, "out of memory");
+		goto fail;
+	}
+	curl.slist_free_all(hdrs);
+	curl.easy_cleanup(h);
+	return 0;
+fail:
+	free(sink.buf);
+	curl.slist_free_all(hdrs);
+	curl.easy_cleanup(h);
+	return -1;
+}

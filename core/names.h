@@ -1,0 +1,67 @@
+/* Which environment names stsenv serves, and from which field. */
+#ifndef STSENV_NAMES_H
+#define STSENV_NAMES_H
+
+#include "cred.h"
+#include "err.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A family is a set of names one tool reads together; a static key
+ * configured for one family leaves the other families served. */
+enum stsenv_family {
+	STSENV_FAM_ALIBABA_CLOUD,
+	STSENV_FAM_ALIBABACLOUD,
+	STSENV_FAM_ALICLOUD,
+	STSENV_FAM_OSS,
+	STSENV_FAM_USER, /* names added with STSENV_VARS */
+	STSENV_FAM_NONE, /* STSENV_EXPIRATION: never a user's static key */
+	STSENV_FAM_COUNT
+};
+
+struct stsenv_name {
+	const char *name;
+	uint8_t field;  /* enum stsenv_field */
+	uint8_t family; /* enum stsenv_family */
+};
+
+#define STSENV_MAX_EXTRA 32
+#define STSENV_MAX_NAME 64
+
+struct stsenv_names {
+	int nextra;
+	struct stsenv_name extra[STSENV_MAX_EXTRA];
+	char store[STSENV_MAX_EXTRA][STSENV_MAX_NAME];
+	uint64_t first[4]; /* bitmap of first bytes of every served name */
+};
+
+/* The built-in table, NULL-terminated. */
+extern const struct stsenv_name stsenv_builtin_names[];
+
+/* Fills n with the built-in names plus the STSENV_VARS spec
+ * ("NAME=field,NAME=field"; NULL for none).  Returns the number of
+ * entries refused; err describes the first. */
+int stsenv_names_init(struct stsenv_names *n, const char *vars, struct stsenv_err *err);
+
+/* The entry serving name, or NULL.  Cheap for names that are not served:
+ * it is on the path of every getenv in the process. */
+static inline const struct stsenv_name *stsenv_names_find(const struct stsenv_names *n,
+							  const char *name);
+
+const struct stsenv_name *stsenv_names_find_slow(const struct stsenv_names *n, const char *name);
+
+static inline const struct stsenv_name *stsenv_names_find(const struct stsenv_names *n,
+							  const char *name)
+{
+	unsigned char c = (unsigned char)name[0];
+
+	if (!(n->first[c >> 6] & (1ULL << (c & 63))))
+		return 0;
+	return stsenv_names_find_slow(n, name);
+}
+
+/* "id", "secret", "token", "expiration" */
+const char *stsenv_field_name(int field);
+
+#endif

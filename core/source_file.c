@@ -1,0 +1,117 @@
+/* The DSW/DLC credentials file (/mnt/.alibabacloud/credentials), which the
+ * platform rewrites before expiry.  A reader can catch it mid-rewrite, so a
+ * file that does not parse is an error that keeps the last good value, and
+ * the file is re-read only when it changed. */
+#include "credjson.h"
+#include "source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct file_source {
+	struct stsenv_source base;
+	char *path;
+	bool have_stamp; /* stamp is of the last file that parsed */
+	struct stat stamp;
+};
+
+static bool same_stamp(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+static enum stsenv_fetch_rc file_fetch(struct stsenv_source *base, int64_t timeout_ms,
+				       struct stsenv_cred *out, struct stsenv_err *err)
+{
+	struct file_source *s = (struct file_source *)base;
+	struct stat before, after;
+	char *buf = NULL;
+	ssize_t got = 0;
+	int fd, rc = -1;
+
+	(void)timeout_ms;
+	if (stat(s->path, &before) == 0 && s->have_stamp && same_stamp(&before, &s->stamp))
+		return STSENV_FETCH_UNCHANGED;
+	fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		stsenv_err_set(err, "credentials file %s: %s", s->path, strerror(errno));
+		return STSENV_FETCH_ERR;
+	}
+	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode)) {
+		stsenv_err_set(err, "credentials file %s: not a regular file", s->path);
+		goto out;
+	}
+	if (before.st_size > STSENV_MAX_BODY) {
+		stsenv_err_set(err, "credentials file %s: too large (%lld bytes, limit %d)", s->path,
+			       (long long)before.st_size, STSENV_MAX_BODY);
+		goto out;
+	}
+	buf = malloc((size_t)before.st_size + 1);
+	if (!buf) {
+		stsenv_err_set(err, "credentials file %s: out of memory", s->path);
+		goto out;
+	}
+	while (got < before.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)(before.st_size - got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			stsenv_err_set(err, "credentials file %s: %s", s->path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += n;
+	}
+	/* A writer still at work changes size or mtime under us. */
+	if (fstat(fd, &after) < 0 || !same_stamp(&before, &after) || got != before.st_size) {
+		stsenv_err_set(err, "credentials file %s: changed while being read", s->path);
+		goto out;
+	}
+	if (stsenv_cred_from_json(buf, (size_t)got, NULL, 0, out, err) < 0) {
+		stsenv_err_prefix(err, "credentials file %s%s", s->path,
+				  got == 0 ? " is empty" : " is incomplete or malformed");
+		goto out;
+	}
+	s->stamp = before;
+	s->have_stamp = true;
+	rc = 0;
+out:
+	if (buf) {
+		explicit_bzero(buf, (size_t)got);
+		free(buf);
+	}
+	close(fd);
+	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;
+}
+
+static void file_destroy(struct stsenv_source *base)
+{
+	struct file_source *s = (struct file_source *)base;
+
+	free(s->path);
+	free(s);
+}
+
+struct stsenv_source *stsenv_source_file_new(const char *path, struct stsenv_err *err)
+{
+	struct file_source *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->path = strdup(path))) {
+		free(s);
+		stsenv_err_set(err, "out of memory");
+		return NULL;
+	}
+	s->base.kind = "file";
+	snprintf(s->base.where, sizeof(s->base.where), "%s", path);
+	s->base.fetch = file_fetch;
+	s->base.destroy = file_destroy;
+	return &s->base;
+}

@@ -1,0 +1,77 @@
+/* The credentials URI of DSW/DLC (ALIBABA_CLOUD_CREDENTIALS_URI): a plain
+ * GET of the URI as given, answering the credential as JSON. */
+#include "credjson.h"
+#include "http.h"
+#include "source.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct uri_source {
+	struct stsenv_source base;
+	char *uri;
+};
+
+static enum stsenv_fetch_rc uri_fetch(struct stsenv_source *base, int64_t timeout_ms,
+				      struct stsenv_cred *out, struct stsenv_err *err)
+{
+	struct uri_source *s = (struct uri_source *)base;
+	struct stsenv_http_req req = {.url = s->uri, .timeout_ms = timeout_ms};
+	struct stsenv_http_resp resp;
+	int rc;
+
+	if (stsenv_http_do(&req, &resp, err) < 0) {
+		stsenv_err_prefix(err, "credentials URI %s", base->where);
+		return STSENV_FETCH_ERR;
+	}
+	if (resp.status != 200) {
+		stsenv_err_set(err, "credentials URI %s: HTTP status %ld", base->where, resp.status);
+		rc = -1;
+	} else {
+		rc = stsenv_cred_from_json(resp.body, resp.len, NULL,
+					   STSENV_CJ_REQUIRE_TOKEN | STSENV_CJ_REQUIRE_EXPIRATION,
+					   out, err);
+		if (rc < 0)
+			stsenv_err_prefix(err, "credentials URI %s: bad response", base->where);
+	}
+	explicit_bzero(resp.body, resp.len);
+	free(resp.body);
+	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;
+}
+
+static void uri_destroy(struct stsenv_source *base)
+{
+	struct uri_source *s = (struct uri_source *)base;
+
+	free(s->uri);
+	free(s);
+}
+
+struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *err)
+{
+	struct uri_source *s;
+
+	if (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0) {
+		char safe[200];
+		stsenv_url_redact(uri, safe, sizeof(safe));
+		stsenv_err_set(err, "credentials URI %s is not an http:// or https:// URL", safe);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->uri = strdup(uri))) {
+		free(s);
+		stsenv_err_set(err, "out of memory");
+		return NULL;
+	}
+	s->base.kind = "uri";
+	stsenv_url_redact(uri, s->base.where, sizeof(s->base.where));
+	s->base.fetch = uri_fetch;
+	s->base.destroy = uri_destroy;
+	return &s->base;
+}
+
+void stsenv_source_destroy(struct stsenv_source *s)
+{
+	if (s)
+		s->destroy(s);
+}
