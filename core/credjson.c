@@ -12,7 +12,7 @@ void stsenv_json_excerpt(const char *s, size_t len, char *buf, size_t buflen)
 
 	for (size_t i = 0; i < len && o + 4 < buflen; i++)
 		buf[o++] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	if (len > 0 && o + 4 >= buflen && o >= 3)
+	if (o < len && o >= 3) /* cut short */
 		memcpy(buf + o - 3, "...", 3);
 	buf[o] = '\0';
 }

@@ -106,13 +106,21 @@ static curl_socket_t open_cloexec(void *arg, curlsocktype purpose, struct curl_s
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
+/* Where the authority of url starts: after "scheme://", or at url itself
+ * when it has no scheme (a "://" further on, in a query, is not one). */
+static const char *url_authority(const char *url)
+{
+	const char *p = strstr(url, "://");
+
+	return p && (size_t)(p - url) < strcspn(url, "/?#@") ? p + 3 : url;
+}
+
 /* Extracts the host part of url into buf (lower-case, no port, no []). */
 static void url_host(const char *url, char *buf, size_t len)
 {
-	const char *p = strstr(url, "://"), *end, *at;
+	const char *p = url_authority(url), *end, *at;
 	size_t n;
 
-	p = p ? p + 3 : url;
 	end = p + strcspn(p, "/?#");
 	at = memchr(p, '@', (size_t)(end - p));
 	if (at)
@@ -134,19 +142,21 @@ static void url_host(const char *url, char *buf, size_t len)
 bool stsenv_url_is_local(const char *url)
 {
 	char host[256];
+	bool numeric;
 
 	url_host(url, host, sizeof(host));
-	return strcmp(host, "localhost") == 0 || strncmp(host, "127.", 4) == 0 ||
-	       strcmp(host, "::1") == 0 || strncmp(host, "169.254.", 8) == 0 ||
+	/* "127.example.com" is a name like any other, not a loopback address. */
+	numeric = host[strspn(host, "0123456789.")] == '\0';
+	return strcmp(host, "localhost") == 0 || (numeric && strncmp(host, "127.", 4) == 0) ||
+	       strcmp(host, "::1") == 0 || (numeric && strncmp(host, "169.254.", 8) == 0) ||
 	       strncasecmp(host, "fe80:", 5) == 0 || strcmp(host, "100.100.100.200") == 0;
 }
 
 void stsenv_url_redact(const char *url, char *buf, size_t len)
 {
-	const char *p = strstr(url, "://"), *host, *end, *at;
+	const char *host = url_authority(url), *end, *at;
 	size_t scheme;
 
-	host = p ? p + 3 : url;
 	scheme = (size_t)(host - url);
 	end = host + strcspn(host, "/?#");
 	at = memchr(host, '@', (size_t)(end - host));

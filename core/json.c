@@ -7,6 +7,119 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* jsmn's strict mode still lets through '{"a","b"}' (read as a:b), '{"a"}',
+ * "::", stray or trailing commas, and literals such as "tru", "01" or "-".
+ * This second pass checks the RFC 8259 grammar of what jsmn accepted;
+ * string contents were checked by jsmn and are checked again when decoded.
+ * Recursion is bounded: every level is a token, and jsmn stopped at
+ * STSENV_JSON_MAX_TOKENS of them. */
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+static const char *skip_digits(const char *p, const char *end)
+{
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+static const char *check_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '"')
+			return p + 1;
+		if (*p == '\\' && ++p == end)
+			break;
+	}
+	return NULL;
+}
+
+static const char *check_number(const char *p, const char *end)
+{
+	const char *start;
+
+	if (p < end && *p == '-')
+		p++;
+	if (p < end && *p == '0')
+		p++;
+	else if (p < end && *p >= '1' && *p <= '9')
+		p = skip_digits(p, end);
+	else
+		return NULL;
+	if (p < end && *p == '.') {
+		start = ++p;
+		if ((p = skip_digits(p, end)) == start)
+			return NULL;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		if (++p < end && (*p == '+' || *p == '-'))
+			p++;
+		start = p;
+		if ((p = skip_digits(p, end)) == start)
+			return NULL;
+	}
+	return p;
+}
+
+static const char *check_literal(const char *p, const char *end, const char *word)
+{
+	size_t n = strlen(word);
+
+	return (size_t)(end - p) >= n && memcmp(p, word, n) == 0 ? p + n : NULL;
+}
+
+/* Returns the end of the value at p, or NULL if it is not valid JSON. */
+static const char *check_value(const char *p, const char *end)
+{
+	char close;
+
+	if (p == end)
+		return NULL;
+	switch (*p) {
+	case '"':
+		return check_string(p, end);
+	case 't':
+		return check_literal(p, end, "true");
+	case 'f':
+		return check_literal(p, end, "false");
+	case 'n':
+		return check_literal(p, end, "null");
+	case '{':
+	case '[':
+		break;
+	default:
+		return check_number(p, end);
+	}
+	close = *p == '{' ? '}' : ']';
+	p = skip_ws(p + 1, end);
+	if (p < end && *p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			if (p == end || *p != '"' || !(p = check_string(p, end)))
+				return NULL;
+			p = skip_ws(p, end);
+			if (p == end || *p != ':')
+				return NULL;
+			p = skip_ws(p + 1, end);
+		}
+		if (!(p = check_value(p, end)))
+			return NULL;
+		p = skip_ws(p, end);
+		if (p == end)
+			return NULL;
+		if (*p == close)
+			return p + 1;
+		if (*p != ',')
+			return NULL;
+		p = skip_ws(p + 1, end);
+	}
+}
+
 int stsenv_json_parse(struct stsenv_json *j, const char *buf, size_t len,
 		      struct stsenv_err *err)
 {
@@ -49,6 +162,10 @@ int stsenv_json_parse(struct stsenv_json *j, const char *buf, size_t len,
 			stsenv_err_set(err, "invalid JSON: trailing data after the object");
 			return -1;
 		}
+	}
+	if (check_value(buf + j->toks[0].start, buf + j->toks[0].end) != buf + j->toks[0].end) {
+		stsenv_err_set(err, "invalid JSON");
+		return -1;
 	}
 	j->ntoks = n;
 	return 0;
@@ -192,7 +309,7 @@ char *stsenv_json_strdup(const struct stsenv_json *j, int idx, size_t max, const
 		int used;
 
 		if (c != '\\') {
-			if (c < 0x20)
+			if (c < 0x20 || c == 0x7f)
 				goto bad;
 			*dst++ = (char)c;
 			continue;
