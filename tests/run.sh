@@ -1,0 +1,361 @@
+#!/bin/sh
+# The whole suite: unit tests of the engine, then real programs under the
+# preload against a real HTTP server on loopback, then the same under
+# ASan+UBSan.  Ends with "N passed, M failed".
+. "$(dirname "$0")/lib.sh"
+
+PASSED=0
+FAILED=0
+RESULTS="$ROOT/build/test-results.txt"
+: >"$RESULTS"
+export STSENV_LOG=debug # every test also proves that debug logs leak nothing
+
+pass() {
+	echo "PASS $1"
+	PASSED=$((PASSED + 1))
+}
+fail() {
+	echo "FAIL $1"
+	FAILED=$((FAILED + 1))
+	if [ -s "$TMP/why" ]; then sed 's/^/    /' "$TMP/why" | tail -20; fi
+}
+# check NAME CMD...: runs one test function; its stderr explains a failure.
+check() {
+	_test=$1
+	shift
+	: >"$TMP/why"
+	if "$@" 2>"$TMP/why"; then pass "$_test"; else fail "$_test"; fi
+	# Keep every log of every test for the final secrets check.
+	cat "$TMP"/*.log "$TMP"/*.err >>"$TMP/all-output.txt" 2>/dev/null
+	rm -f "$TMP"/*.log "$TMP"/*.err
+}
+note() { echo "$*" >>"$RESULTS"; }
+say() { echo "$*" >&2; }
+
+# run_unit BIN: counts the PASS/FAIL lines of a unit-test binary; a crash
+# (non-zero exit without a FAIL line) counts as one failure.
+run_unit() {
+	out="$TMP/unit.out"
+	"$1" >"$out" 2>"$TMP/unit.err"
+	rc=$?
+	p=$(grep -c '^PASS' "$out")
+	f=$(grep -c '^FAIL' "$out")
+	sed "s|^\(PASS\|FAIL\) |\1 $(basename "$1")$2: |" "$out"
+	PASSED=$((PASSED + p))
+	FAILED=$((FAILED + f))
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $(basename "$1")$2: exited with status $rc"
+		tail -20 "$TMP/unit.err" | sed 's/^/    /'
+		FAILED=$((FAILED + 1))
+	elif [ "$f" -ne 0 ]; then
+		sed 's/^/    /' "$TMP/unit.err" | tail -20
+	fi
+}
+
+# ---- integration tests; $PRELOAD and $PROGS select the build -----------
+
+under() { # under ENV... PROG ARGS: runs PROG with the preload in a clean env
+	clean_env LD_PRELOAD="$PRELOAD" "$@"
+}
+
+t_uri_rotation() {
+	start_server rot --ttl 6 --rotate-within 3
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=3 \
+		"$PROGS/reader" 8 "${1:-20}" >"$TMP/rot.out" 2>"$TMP/rot.log" || { cat "$TMP/rot.out" >&2; return 1; }
+	gens=$(field generations "$TMP/rot.out")
+	reqs=$(stat_of requests)
+	say "$(cat "$TMP/rot.out") requests=$reqs"
+	note "uri_rotation${2}: $(cat "$TMP/rot.out") server_requests=$reqs"
+	kill "$rot_pid"
+	[ "$(field torn "$TMP/rot.out")" = 0 ] && [ "$(field expired "$TMP/rot.out")" = 0 ] &&
+		[ "$(field unset "$TMP/rot.out")" = 0 ] && [ "$gens" -ge 2 ] &&
+		[ "$reqs" -le $((gens + 2)) ]
+}
+
+t_launcher_rotation() {
+	start_server lrot --ttl 6 --rotate-within 3
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=3 \
+		"$BUILD/stsenv" -- "$PROGS/reader" 4 10 >"$TMP/lrot.out" 2>"$TMP/lrot.log" || return 1
+	gens=$(field generations "$TMP/lrot.out")
+	reqs=$(stat_of requests)
+	say "$(cat "$TMP/lrot.out") requests=$reqs"
+	note "launcher_rotation: $(cat "$TMP/lrot.out") server_requests=$reqs"
+	kill "$lrot_pid"
+	# The launcher's own fetch is handed down: no second fetch at start.
+	[ "$(field torn "$TMP/lrot.out")" = 0 ] && [ "$(field expired "$TMP/lrot.out")" = 0 ] &&
+		[ "$gens" -ge 2 ] && [ "$reqs" -le $((gens + 2)) ]
+}
+
+t_file_rotation() {
+	start_server frot --ttl 6 --file "$TMP/cred.json" --file-every 2 --half-written
+	under STSENV_CREDENTIALS_FILE="$TMP/cred.json" STSENV_REFRESH_MARGIN=4 \
+		"$PROGS/reader" 4 12 >"$TMP/frot.out" 2>"$TMP/frot.log" || { cat "$TMP/frot.out" >&2; return 1; }
+	say "$(cat "$TMP/frot.out")"
+	note "file_rotation: $(cat "$TMP/frot.out") file_writes=$(stat_of file_writes)"
+	kill "$frot_pid"
+	[ "$(field torn "$TMP/frot.out")" = 0 ] && [ "$(field expired "$TMP/frot.out")" = 0 ] &&
+		[ "$(field generations "$TMP/frot.out")" -ge 2 ]
+}
+
+t_down_from_start() {
+	under ALIBABA_CLOUD_CREDENTIALS_URI="http://127.0.0.1:1/c?token=query-secret-should-not-be-logged" \
+		"$PROGS/reader" 2 2 --expect-none >"$TMP/down.out" 2>"$TMP/down.log" || return 1
+	cat "$TMP/down.log" >&2
+	grep -q "stsenv: error: no credential: credentials URI http://127.0.0.1:1/c" "$TMP/down.log" &&
+		[ "$(grep -c 'no credential' "$TMP/down.log")" -le 2 ] # logged once per state, not per read
+}
+
+t_dies_after_first_fetch() {
+	start_server dies --ttl 5 --rotate-within 1
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=3 \
+		"$PROGS/reader" 2 8 --expect-unset-at-end >"$TMP/dies.out" 2>"$TMP/dies.log" &
+	rpid=$!
+	sleep 1
+	kill "$dies_pid"
+	wait "$rpid" || { cat "$TMP/dies.out" "$TMP/dies.log" >&2; return 1; }
+	cat "$TMP/dies.out" >&2
+	[ "$(field generations "$TMP/dies.out")" = 1 ] && [ "$(field expired "$TMP/dies.out")" = 0 ] &&
+		[ "$(field unset "$TMP/dies.out")" -gt 0 ] && grep -q "refresh failed" "$TMP/dies.log" &&
+		grep -q "has expired" "$TMP/dies.log"
+}
+
+# t_bad_response MODE EXPECTED-LOG-TEXT
+t_bad_response() {
+	start_server bad --ttl 60
+	set_mode "$1"
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_TIMEOUT_MS=1000 \
+		"$PROGS/reader" 2 1 --expect-none >"$TMP/bad.out" 2>"$TMP/bad.log"
+	rc=$?
+	kill "$bad_pid"
+	cat "$TMP/bad.out" "$TMP/bad.log" >&2
+	[ $rc = 0 ] && grep -q "$2" "$TMP/bad.log"
+}
+
+t_slow_past_timeout() {
+	start_server slow --ttl 60
+	set_mode slow:4000
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_TIMEOUT_MS=500 \
+		"$PROGS/reader" 4 2 --expect-none >"$TMP/slow.out" 2>"$TMP/slow.log"
+	rc=$?
+	kill "$slow_pid"
+	cat "$TMP/slow.out" "$TMP/slow.log" >&2
+	max=$(field max_read_ms "$TMP/slow.out")
+	note "slow_past_timeout (timeout 500 ms, server answers in 4000 ms): max getenv ${max} ms"
+	# Bound: the timeout plus scheduling slack on a loaded machine.
+	[ $rc = 0 ] && grep -q "timed out after 500 ms" "$TMP/slow.log" &&
+		awk "BEGIN{exit !($max < 2000)}"
+}
+
+t_recovers_after_outage() {
+	start_server rec --ttl 60
+	set_mode 500
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$PROGS/reader" 2 5 >"$TMP/rec.out" 2>"$TMP/rec.log" &
+	rpid=$!
+	sleep 1.5
+	set_mode ok
+	wait "$rpid"
+	rc=$?
+	kill "$rec_pid"
+	cat "$TMP/rec.out" >&2
+	[ $rc = 0 ] && [ "$(field generations "$TMP/rec.out")" -ge 1 ] &&
+		[ "$(field unset "$TMP/rec.out")" -gt 0 ]
+}
+
+t_static_key_precedence() {
+	start_server stat --ttl 60
+	names="ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET OSS_ACCESS_KEY_ID"
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" ALIBABA_CLOUD_ACCESS_KEY_ID=LTAIuserstatickey \
+		ALIBABA_CLOUD_ACCESS_KEY_SECRET=user-own-secret "$PROGS/getenvs" $names >"$TMP/st1" 2>"$TMP/st1.log"
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" ALIBABA_CLOUD_ACCESS_KEY_ID=LTAIuserstatickey \
+		ALIBABA_CLOUD_ACCESS_KEY_SECRET=user-own-secret STSENV_OVERRIDE=1 \
+		"$PROGS/getenvs" $names >"$TMP/st2" 2>"$TMP/st2.log"
+	kill "$stat_pid"
+	cat "$TMP/st1" "$TMP/st1.log" "$TMP/st2" >&2
+	grep -q "^ALIBABA_CLOUD_ACCESS_KEY_ID=LTAIuserstatickey$" "$TMP/st1" &&
+		grep -q "^ALIBABA_CLOUD_ACCESS_KEY_SECRET=user-own-secret$" "$TMP/st1" &&
+		grep -q "^OSS_ACCESS_KEY_ID=STS.g" "$TMP/st1" &&
+		[ "$(grep -c 'static key' "$TMP/st1.log")" = 1 ] && ! grep -q LTAIuserstatickey "$TMP/st1.log" &&
+		grep -q "^ALIBABA_CLOUD_ACCESS_KEY_ID=STS.g" "$TMP/st2" &&
+		grep -q "^ALIBABA_CLOUD_ACCESS_KEY_SECRET=fakesecret-g" "$TMP/st2"
+}
+
+t_names_and_pass_through() {
+	start_server names --ttl 60
+	set -- HOME PATH NOT_SET_ANYWHERE ALIBABA_CLOUD_SECURITY_TOKEN ALICLOUD_SECRET_KEY \
+		OSS_SESSION_TOKEN STSENV_EXPIRATION MY_AK MY_SK --secure ALIBABA_CLOUD_ACCESS_KEY_ID HOME
+	clean_env "$PROGS/getenvs" "$@" >"$TMP/n0"
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_VARS="MY_AK=id,MY_SK=secret" \
+		"$PROGS/getenvs" "$@" >"$TMP/n1" 2>"$TMP/n1.log"
+	kill "$names_pid"
+	cat "$TMP/n1" >&2
+	# Unmanaged names read exactly as without the preload.
+	grep -E '^(HOME|PATH|NOT_SET)' "$TMP/n0" >"$TMP/n0p"
+	grep -E '^(HOME|PATH|NOT_SET)' "$TMP/n1" >"$TMP/n1p"
+	cmp -s "$TMP/n0p" "$TMP/n1p" &&
+		grep -q "^ALIBABA_CLOUD_SECURITY_TOKEN=faketoken-g" "$TMP/n1" &&
+		grep -q "^ALICLOUD_SECRET_KEY=fakesecret-g" "$TMP/n1" &&
+		grep -q "^OSS_SESSION_TOKEN=faketoken-g" "$TMP/n1" &&
+		grep -qE "^STSENV_EXPIRATION=20[0-9-]{8}T[0-9:]{8}Z$" "$TMP/n1" &&
+		grep -q "^MY_AK=STS.g" "$TMP/n1" && grep -q "^MY_SK=fakesecret-g" "$TMP/n1" &&
+		[ "$(grep -c "^ALIBABA_CLOUD_ACCESS_KEY_ID=STS.g" "$TMP/n1")" = 1 ]
+}
+
+t_fork_while_refreshing() {
+	start_server fork --ttl 4 --rotate-within 2
+	# After the first fetch every answer takes 1.5 s, so forks land while
+	# the refresher is inside a fetch.
+	( sleep 1; set_mode slow:1500 ) &
+	slower=$!
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=2 \
+		"$PROGS/forker" 24 3 >"$TMP/fork.out" 2>"$TMP/fork.log"
+	rc=$?
+	wait "$slower"
+	kill "$fork_pid"
+	cat "$TMP/fork.out" >&2
+	grep -i "deadlock\|alarm" "$TMP/fork.log" >&2
+	[ $rc = 0 ]
+}
+
+t_unshare_user_ns() {
+	command -v unshare >/dev/null || return 0
+	clean_env unshare -U true 2>/dev/null || return 0 # no user namespaces here at all
+	under unshare -U true && under unshare -U "$PROGS/getenvs" HOME >/dev/null
+}
+
+t_launcher_exit_codes() {
+	start_server codes --ttl 60
+	L="$BUILD/stsenv"
+	printf '#!/bin/sh\necho hi\n' >"$TMP/noexec"
+	chmod 0644 "$TMP/noexec"
+	ok=0
+	expect() { # expect STATUS CMD...
+		want=$1
+		shift
+		clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$@" >/dev/null 2>"$TMP/codes.err"
+		got=$?
+		[ "$got" = "$want" ] || { say "$* -> $got, want $want: $(cat "$TMP/codes.err")"; ok=1; }
+	}
+	expect 7 "$L" -- sh -c 'exit 7'
+	expect 0 "$L" exec true
+	expect 127 "$L" -- /no/such/command
+	expect 126 "$L" -- "$TMP/noexec"
+	expect 143 sh -c "\"$L\" -- sh -c 'kill -TERM \$\$'"
+	expect 125 "$L" --bogus-option true
+	expect 125 "$L" --source nosuch -- true
+	expect 125 "$L"
+	expect 0 "$L" --version
+	expect 0 "$L" --help
+	# No source at all: a clear error, status 125, the command never runs.
+	clean_env "$L" -- sh -c 'touch "$1"' sh "$TMP/ran" 2>"$TMP/codes.err"
+	[ $? = 125 ] && [ ! -e "$TMP/ran" ] && grep -q "no credential source is configured" "$TMP/codes.err" || ok=1
+	kill "$codes_pid"
+	return $ok
+}
+
+t_launcher_env_and_status() {
+	start_server envs --ttl 600
+	L="$BUILD/stsenv"
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$L" env >"$TMP/env.sh" 2>/dev/null || return 1
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$L" env --format json >"$TMP/env.json" 2>/dev/null || return 1
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$L" env --format dotenv >"$TMP/env.dotenv" 2>/dev/null || return 1
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$L" status >"$TMP/status.txt" 2>"$TMP/status.log" || return 1
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$L" status --json >"$TMP/status.json" 2>>"$TMP/status.log" || return 1
+	clean_env "$L" status >"$TMP/status-none.txt" 2>&1
+	none_rc=$?
+	kill "$envs_pid"
+	cat "$TMP/status.txt" "$TMP/status-none.txt" >&2
+	id=$(sh -c ". '$TMP/env.sh' && echo \$ALIBABA_CLOUD_ACCESS_KEY_ID")
+	case "$id" in STS.g*) ;; *) say "eval of env gave '$id'"; return 1 ;; esac
+	python3 -c "import json,sys; d=json.load(open('$TMP/env.json')); assert d['ALIBABA_CLOUD_ACCESS_KEY_ID']=='$id' and d['STSENV_EXPIRATION'].endswith('Z')" &&
+		grep -q "^ALIBABA_CLOUD_ACCESS_KEY_SECRET=fakesecret-g" "$TMP/env.dotenv" &&
+		grep -q "^source: *uri" "$TMP/status.txt" && grep -q "^credential: *STS.g\*\*\*\*" "$TMP/status.txt" &&
+		python3 -c "import json; d=json.load(open('$TMP/status.json')); assert d['source']=='uri' and d['credential'] and d['expires_in_seconds']>500" &&
+		[ $none_rc = 1 ] && grep -q "no credential source is configured" "$TMP/status-none.txt" &&
+		! grep -q "fakesecret\|faketoken" "$TMP/status.txt" "$TMP/status.json" "$TMP/status.log"
+}
+
+t_node_sdk_default_chain() {
+	command -v node >/dev/null || { say "node missing"; return 1; }
+	bash "$ROOT/tests/node/install.sh" >"$TMP/npm.log" 2>&1 || { cat "$TMP/npm.log" >&2; return 1; }
+	start_server node --ttl 4 --rotate-within 2
+	# The SDK's own chain would also try the URI; env comes first in it, and
+	# the script insists that the credential came from default/env.
+	clean_env HOME="$TMP" NODE_PATH="$ROOT/build/node/node_modules" \
+		ALIBABA_CLOUD_ECS_METADATA_DISABLED=true ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true \
+		ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=2 SECONDS=9 LD_PRELOAD="$PRELOAD" \
+		node "$ROOT/tests/node/cred_chain.js" >"$TMP/node.out" 2>"$TMP/node.log"
+	rc=$?
+	reqs=$(stat_of requests)
+	kill "$node_pid"
+	tail -3 "$TMP/node.out" "$TMP/node.log" >&2
+	n=$(sed -n 's/^distinct_ids \([0-9]*\)/\1/p' "$TMP/node.out")
+	note "node_sdk_default_chain: distinct_ids=$n server_requests=$reqs"
+	[ $rc = 0 ] && [ "${n:-0}" -ge 2 ]
+}
+
+t_no_secret_in_logs() {
+	# Every log written by every test above, all at STSENV_LOG=debug.
+	all="$TMP/all-output.txt"
+	found=$(grep -c "fakesecret\|faketoken\|query-secret\|user-own-secret" "$all")
+	lines=$(grep -c '^stsenv:' "$all")
+	say "stsenv log lines checked: $lines, lines with a secret: $found"
+	note "secrets: $lines stsenv log lines (STSENV_LOG=debug) checked, $found with a secret or token"
+	[ "$lines" -gt 50 ] && [ "$found" = 0 ]
+}
+
+integration() { # $1: suffix for test names
+	s=$1
+	check "uri_rotation_8_threads$s" t_uri_rotation "$ROT_SECONDS" "$s"
+	check "file_rotation_half_written$s" t_file_rotation
+	check "down_from_start$s" t_down_from_start
+	check "dies_after_first_fetch$s" t_dies_after_first_fetch
+	check "recovers_after_outage$s" t_recovers_after_outage
+	check "http_500$s" t_bad_response 500 "HTTP status 500"
+	check "http_403$s" t_bad_response 403 "HTTP status 403"
+	check "garbage_body$s" t_bad_response garbage "bad response: invalid JSON"
+	check "truncated_body$s" t_bad_response truncated "bad response: JSON incomplete"
+	check "code_not_success$s" t_bad_response codefail 'Code is "Failed", not Success'
+	check "expired_credential$s" t_bad_response expired "returned a credential that expired"
+	check "huge_body$s" t_bad_response huge "larger than 65536 bytes"
+	check "connection_reset$s" t_bad_response reset "credentials URI http://127.0.0.1:[0-9]*/credentials: .*[Rr]eset"
+	check "slow_past_timeout$s" t_slow_past_timeout
+	check "static_key_precedence$s" t_static_key_precedence
+	check "names_and_pass_through$s" t_names_and_pass_through
+	check "fork_while_refreshing$s" t_fork_while_refreshing
+	check "unshare_user_namespace$s" t_unshare_user_ns
+}
+
+echo "== unit tests"
+for t in "$BUILD"/tests/*; do run_unit "$t" ""; done
+
+echo "== integration tests (loopback)"
+PRELOAD="$BUILD/libstsenv.so"
+PROGS="$BUILD/progs"
+ROT_SECONDS=20
+integration ""
+check launcher_rotation t_launcher_rotation
+check launcher_exit_codes t_launcher_exit_codes
+check launcher_env_and_status t_launcher_env_and_status
+check node_sdk_default_chain t_node_sdk_default_chain
+
+ASAN_BUILD="$ROOT/build/asan"
+if [ -d "$ASAN_BUILD/tests" ]; then
+	echo "== ASan + UBSan"
+	export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0"
+	for t in "$ASAN_BUILD"/tests/*; do run_unit "$t" "[asan]"; done
+	# ASan's runtime must come first among the preloaded objects; leaks are
+	# not checked in host programs, whose own allocations are not ours.
+	export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	PRELOAD="$(gcc -print-file-name=libasan.so) $ASAN_BUILD/libstsenv.so"
+	PROGS="$ASAN_BUILD/progs"
+	ROT_SECONDS=10
+	integration "[asan]"
+	unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+check no_secret_in_any_log t_no_secret_in_logs
+
+echo
+echo "results worth noting (also in build/test-results.txt):"
+sed 's/^/  /' "$RESULTS"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
