@@ -56,6 +56,8 @@ test:
 	@$(MAKE) --no-print-directory test-bins >/dev/null
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test-bins >/dev/null
+	@$(MAKE) --no-print-directory BUILD=build/tsan OPT=-O1 SAN="-fsanitize=thread" \
+		build/tsan/tests/test_engine >/dev/null
 	@sh tests/run.sh
 
 demo:

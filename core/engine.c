@@ -84,18 +84,38 @@ int64_t stsenv_refresh_at(int64_t now_mono, int64_t exp_mono, int64_t margin_ms,
 	return at;
 }
 
-struct stsenv_engine *stsenv_engine_new(const struct stsenv_engine_opts *o)
+/* The condition variable waits on CLOCK_MONOTONIC: deadlines must not move
+ * when someone sets the wall clock. */
+static void init_sync(struct stsenv_engine *e)
 {
-	struct stsenv_engine *e = calloc(1, sizeof(*e));
 	pthread_condattr_t ca;
 
-	if (!e)
-		return NULL;
 	pthread_mutex_init(&e->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&e->cv, &ca);
 	pthread_condattr_destroy(&ca);
+}
+
+/* ts = now + ms on CLOCK_MONOTONIC, for pthread_cond_timedwait. */
+static void deadline_after(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / SEC;
+	ts->tv_nsec += (ms % SEC) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+struct stsenv_engine *stsenv_engine_new(const struct stsenv_engine_opts *o)
+{
+	struct stsenv_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	init_sync(e);
 	e->source = o->source;
 	e->clock = o->clock ? o->clock : &stsenv_system_clock;
 	e->margin_ms = o->margin_ms;
@@ -236,13 +256,7 @@ static void *refresher(void *arg)
 		}
 		/* The deadline is on the engine's clock; sleep on the real
 		 * monotonic clock for the same span. */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += (due - now) / SEC;
-		ts.tv_nsec += ((due - now) % SEC) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		deadline_after(&ts, due - now);
 		pthread_cond_timedwait(&e->cv, &e->mu, &ts);
 	}
 	return NULL;
@@ -282,17 +296,6 @@ static void kick(struct stsenv_engine *e)
 		attempt(e); /* no thread to be had: refresh in this caller */
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
-}
-
-static void deadline_after(struct timespec *ts, int64_t ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / SEC;
-	ts->tv_nsec += (ms % SEC) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
 }
 
 static const struct stsenv_snap *get_slow(struct stsenv_engine *e)
@@ -410,16 +413,10 @@ void stsenv_engine_fork_parent(struct stsenv_engine *e)
 
 void stsenv_engine_fork_child(struct stsenv_engine *e)
 {
-	pthread_condattr_t ca;
-
 	/* Only the forking thread exists here: the refresher and any fetch in
 	 * flight in another thread are gone.  Start clean; a later read starts
 	 * a refresher of the child's own. */
-	pthread_mutex_init(&e->mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&e->cv, &ca);
-	pthread_condattr_destroy(&ca);
+	init_sync(e);
 	e->thread_started = false;
 	e->fetching = false;
 	atomic_store(&e->kicked, false);

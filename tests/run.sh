@@ -207,12 +207,12 @@ t_fork_while_refreshing() {
 	( sleep 1; set_mode slow:1500 ) &
 	slower=$!
 	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=2 \
-		"$PROGS/forker" 24 3 >"$TMP/fork.out" 2>"$TMP/fork.log"
+		"$PROGS/forker" 24 7 >"$TMP/fork.out" 2>"$TMP/fork.log"
 	rc=$?
 	wait "$slower"
 	kill "$fork_pid"
 	cat "$TMP/fork.out" >&2
-	grep -i "deadlock\|alarm" "$TMP/fork.log" >&2
+	grep -v "^stsenv:" "$TMP/fork.log" >&2
 	[ $rc = 0 ]
 }
 
@@ -321,7 +321,10 @@ integration() { # $1: suffix for test names
 	check "slow_past_timeout$s" t_slow_past_timeout
 	check "static_key_precedence$s" t_static_key_precedence
 	check "names_and_pass_through$s" t_names_and_pass_through
-	check "fork_while_refreshing$s" t_fork_while_refreshing
+	# ASan's allocator (gcc 12) is not fork-safe: a child forked while
+	# another thread is inside malloc deadlocks in ASan itself (seen, with
+	# backtraces, in asan_calloc).  glibc's malloc is; so this runs plain only.
+	[ -z "$s" ] && check "fork_while_refreshing$s" t_fork_while_refreshing
 	check "unshare_user_namespace$s" t_unshare_user_ns
 }
 
@@ -351,6 +354,10 @@ if [ -d "$ASAN_BUILD/tests" ]; then
 	ROT_SECONDS=10
 	integration "[asan]"
 	unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+if [ -x "$ROOT/build/tsan/tests/test_engine" ]; then
+	echo "== TSan (the engine's threads)"
+	TSAN_OPTIONS=halt_on_error=1 run_unit "$ROOT/build/tsan/tests/test_engine" "[tsan]"
 fi
 check no_secret_in_any_log t_no_secret_in_logs
 

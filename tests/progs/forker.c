@@ -24,23 +24,31 @@ static void *spin(void *arg)
 	return NULL;
 }
 
+/* The child must read, without deadlock, and must see the credential
+ * change: proof that it has a refresher of its own after fork. */
 static int child(int seconds)
 {
 	pthread_t t;
 	time_t end = time(NULL) + seconds;
-	int reads = 0;
+	const char *first = NULL;
+	int reads = 0, changed = 0;
 
 	alarm((unsigned)seconds + 20); /* a deadlock kills the child: reported as a failure */
 	pthread_create(&t, NULL, spin, NULL);
 	while (time(NULL) < end) {
 		const char *id = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
-		if (id && strncmp(id, "STS.", 4) == 0)
+		if (id && strncmp(id, "STS.", 4) == 0) {
 			reads++;
+			if (!first)
+				first = id;
+			else if (strcmp(first, id) != 0)
+				changed = 1;
+		}
 		usleep(50000);
 	}
 	stop = 1;
 	pthread_join(t, NULL);
-	return reads > 0 ? 0 : 3;
+	return reads == 0 ? 3 : changed ? 0 : 4;
 }
 
 int main(int argc, char **argv)

@@ -5,6 +5,7 @@
 #include "unit.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,85 @@ static void test_wait_is_bounded_by_timeout(void)
 	pthread_join(t, NULL);
 }
 
+/* Real threads: readers and the background refresher race on the published
+ * pointer; run under TSan by make test. */
+static atomic_int rt_calls;
+
+static enum stsenv_fetch_rc realtime_fetch(struct stsenv_source *b, int64_t timeout_ms,
+					   struct stsenv_cred *out, struct stsenv_err *err)
+{
+	char buf[64];
+	int gen = atomic_fetch_add(&rt_calls, 1) + 1;
+
+	(void)b;
+	(void)timeout_ms;
+	(void)err;
+	snprintf(buf, sizeof(buf), "STS.gen%04d", gen);
+	out->id = strdup(buf);
+	snprintf(buf, sizeof(buf), "secret-%04d", gen);
+	out->secret = strdup(buf);
+	snprintf(buf, sizeof(buf), "token-%04d", gen);
+	out->token = strdup(buf);
+	out->exp_ms = stsenv_system_clock.real_ms(NULL) + 3 * SEC;
+	return STSENV_FETCH_OK;
+}
+
+struct reader_result {
+	struct stsenv_engine *e;
+	int torn, unset, gens;
+};
+
+static void *reader(void *arg)
+{
+	struct reader_result *r = arg;
+	struct timespec t0, t;
+	const struct stsenv_snap *last = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		const struct stsenv_snap *s = stsenv_engine_get(r->e);
+		if (!s) {
+			r->unset++;
+		} else {
+			if (strcmp(s->id + 7, s->secret + 7) != 0 || strcmp(s->id + 7, s->token + 6) != 0)
+				r->torn++;
+			if (s != last)
+				r->gens++;
+			last = s;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 4);
+	return NULL;
+}
+
+static void test_concurrent_readers_with_background_refresh(void)
+{
+	struct stsenv_source *src = calloc(1, sizeof(*src));
+	struct reader_result r[4];
+	pthread_t t[4];
+	struct stsenv_engine *e;
+
+	src->kind = "fake";
+	src->fetch = realtime_fetch;
+	src->destroy = fake_destroy;
+	e = stsenv_engine_new(&(struct stsenv_engine_opts){
+		.source = src, .clock = &stsenv_system_clock, .margin_ms = 2 * SEC,
+		.timeout_ms = 1000, .background = true});
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct reader_result){.e = e};
+		pthread_create(&t[i], NULL, reader, &r[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(r[i].torn == 0);
+		CHECK(r[i].unset == 0);
+		CHECK(r[i].gens >= 2);
+	}
+	/* Credentials live 3 s and are refreshed from 2 s before expiry: over
+	 * 4 s that is about 4 fetches, whatever the number of readers. */
+	CHECK(atomic_load(&rt_calls) >= 2 && atomic_load(&rt_calls) <= 8);
+}
+
 int main(void)
 {
 	stsenv_log_setup(STSENV_LOG_OFF, NULL);
@@ -380,5 +460,6 @@ int main(void)
 	RUN(test_wall_clock_jump_does_not_extend_life);
 	RUN(test_adopted_credential_served_without_fetch);
 	RUN(test_wait_is_bounded_by_timeout);
+	RUN(test_concurrent_readers_with_background_refresh);
 	UNIT_EXIT();
 }
