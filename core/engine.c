@@ -32,7 +32,8 @@ struct stsenv_engine {
 	int64_t margin_ms, timeout_ms;
 	uint64_t rng;
 	bool background, thread_started, fetching;
-	uint64_t generation, attempts, fetched, unchanged;
+	const struct stsenv_peer *peer;
+	uint64_t generation, attempts, fetched, unchanged, from_peer;
 	unsigned failures;
 	uint64_t expired_logged; /* generation whose expiry was logged */
 	char last_error[384];
@@ -122,6 +123,7 @@ struct stsenv_engine *stsenv_engine_new(const struct stsenv_engine_opts *o)
 	e->timeout_ms = o->timeout_ms;
 	e->rng = o->seed ? o->seed : 0x9E3779B97F4A7C15ULL;
 	e->background = o->background;
+	e->peer = o->peer;
 	return e;
 }
 
@@ -140,13 +142,18 @@ static void describe(const struct stsenv_snap *s, char *buf, size_t len)
 
 /* Applies the outcome of one fetch.  Called with mu held. */
 static void settle(struct stsenv_engine *e, enum stsenv_fetch_rc rc, struct stsenv_cred *c,
-		   struct stsenv_err *err)
+		   struct stsenv_err *err, const char *origin)
 {
 	const struct stsenv_snap *cur = atomic_load(&e->current);
 	int64_t now = mono(e), real = e->clock->real_ms(e->clock->ctx);
 	bool cur_valid = valid_at(cur, now);
 	char what[96];
 
+	if (rc == STSENV_FETCH_DEFERRED) {
+		/* Look again shortly: the other fetch takes milliseconds. */
+		atomic_store(&e->next_attempt, now + 200 + (int64_t)(next_rand(e) % 200));
+		return;
+	}
 	e->attempts++;
 	if (rc == STSENV_FETCH_OK && c->exp_ms != STSENV_NO_EXPIRY && c->exp_ms <= real) {
 		char when[32];
@@ -177,7 +184,7 @@ static void settle(struct stsenv_engine *e, enum stsenv_fetch_rc rc, struct stse
 			describe(s, what, sizeof(what));
 			stsenv_log(e->failures ? STSENV_LOG_WARN : STSENV_LOG_INFO,
 				   "%snew credential %s from %s, next refresh in %llds",
-				   e->failures ? "recovered: " : "", what, e->source->kind,
+				   e->failures ? "recovered: " : "", what, origin,
 				   (long long)((atomic_load(&e->next_attempt) - now) / SEC));
 		}
 	}
@@ -222,16 +229,41 @@ static void attempt(struct stsenv_engine *e)
 {
 	struct stsenv_cred c = {0};
 	struct stsenv_err err = {""};
+	const struct stsenv_snap *cur = atomic_load(&e->current);
+	int64_t cur_exp = cur ? cur->exp_real_ms : 0;
 	enum stsenv_fetch_rc rc;
+	bool from_peer = false;
+	uint64_t before;
 
 	e->fetching = true;
 	pthread_mutex_unlock(&e->mu);
 	in_fetch++;
-	rc = e->source->fetch(e->source, e->timeout_ms, &c, &err);
+	/* Someone else in the tree may have fetched already, or be fetching
+	 * now: then no request of ours. */
+	switch (e->peer ? e->peer->claim(e->peer->ctx, cur_exp, e->timeout_ms, &c)
+			: STSENV_PEER_FETCH) {
+	case STSENV_PEER_TAKEN:
+		rc = STSENV_FETCH_OK;
+		from_peer = true;
+		break;
+	case STSENV_PEER_BUSY:
+		rc = STSENV_FETCH_DEFERRED;
+		break;
+	default:
+		rc = e->source->fetch(e->source, e->timeout_ms, &c, &err);
+		if (e->peer) {
+			if (rc == STSENV_FETCH_OK)
+				e->peer->publish(e->peer->ctx, &c);
+			e->peer->release(e->peer->ctx);
+		}
+	}
 	in_fetch--;
 	pthread_mutex_lock(&e->mu);
 	e->fetching = false;
-	settle(e, rc, &c, &err);
+	before = e->fetched;
+	settle(e, rc, &c, &err, from_peer ? "the tree's shared page" : e->source->kind);
+	if (e->fetched != before && from_peer)
+		e->from_peer++;
 	stsenv_cred_clear(&c);
 	atomic_store(&e->kicked, false);
 	pthread_cond_broadcast(&e->cv);
@@ -353,6 +385,38 @@ const struct stsenv_snap *stsenv_engine_get(struct stsenv_engine *e)
 	return s;
 }
 
+const struct stsenv_snap *stsenv_engine_peek(struct stsenv_engine *e)
+{
+	const struct stsenv_snap *s = atomic_load_explicit(&e->current, memory_order_acquire);
+
+	return valid_at(s, mono(e)) ? s : NULL;
+}
+
+void stsenv_engine_nudge(struct stsenv_engine *e)
+{
+	const struct stsenv_snap *s = atomic_load_explicit(&e->current, memory_order_acquire);
+	int64_t now = mono(e);
+
+	if (e->background && !in_fetch && valid_at(s, now) &&
+	    now >= atomic_load_explicit(&e->next_attempt, memory_order_relaxed))
+		kick(e);
+}
+
+void stsenv_engine_set_peer(struct stsenv_engine *e, const struct stsenv_peer *peer)
+{
+	pthread_mutex_lock(&e->mu);
+	e->peer = peer;
+	e->background = true;
+	pthread_mutex_unlock(&e->mu);
+}
+
+void stsenv_engine_start(struct stsenv_engine *e)
+{
+	pthread_mutex_lock(&e->mu);
+	start_thread_locked(e);
+	pthread_mutex_unlock(&e->mu);
+}
+
 bool stsenv_engine_poll(struct stsenv_engine *e)
 {
 	bool ran = false;
@@ -394,6 +458,7 @@ void stsenv_engine_status(struct stsenv_engine *e, struct stsenv_engine_status *
 	st->attempts = e->attempts;
 	st->fetched = e->fetched;
 	st->unchanged = e->unchanged;
+	st->from_peer = e->from_peer;
 	st->failures = e->failures;
 	st->next_attempt_in_ms = atomic_load(&e->next_attempt) - mono(e);
 	st->thread_started = e->thread_started;
@@ -421,4 +486,9 @@ void stsenv_engine_fork_child(struct stsenv_engine *e)
 	e->fetching = false;
 	atomic_store(&e->kicked, false);
 	e->rng ^= (uint64_t)getpid() << 17;
+	/* Forked workers inherit the parent's refresh time to the millisecond;
+	 * spread them so that one fetches and the rest find its credential in
+	 * the tree's page instead of all asking at once. */
+	atomic_fetch_add(&e->next_attempt,
+			 (int64_t)(next_rand(e) % (uint64_t)(e->margin_ms / 5 + 1)));
 }

@@ -11,6 +11,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Other processes sharing credentials with this one (the page of a tree
+ * started by stsenv).  claim() returns STSENV_PEER_TAKEN and fills out if
+ * they hold a credential expiring after exp_ms, STSENV_PEER_BUSY if one of
+ * them is fetching right now, or STSENV_PEER_FETCH: go ahead, and call
+ * release() afterwards; publish() shares what we fetched. */
+enum stsenv_peer_claim { STSENV_PEER_FETCH, STSENV_PEER_TAKEN, STSENV_PEER_BUSY };
+
+struct stsenv_peer {
+	enum stsenv_peer_claim (*claim)(void *ctx, int64_t exp_ms, int64_t lease_ms,
+					struct stsenv_cred *out);
+	void (*release)(void *ctx);
+	void (*publish)(void *ctx, const struct stsenv_cred *c);
+	void *ctx;
+};
+
 struct stsenv_engine_opts {
 	struct stsenv_source *source; /* owned by the engine from now on */
 	const struct stsenv_clock *clock;
@@ -18,6 +33,7 @@ struct stsenv_engine_opts {
 	int64_t timeout_ms; /* bound on one fetch, and on any caller's wait */
 	uint64_t seed;      /* for jitter */
 	bool background;    /* refresh in a lazily started thread */
+	const struct stsenv_peer *peer; /* optional */
 };
 
 struct stsenv_engine;
@@ -28,6 +44,21 @@ struct stsenv_engine *stsenv_engine_new(const struct stsenv_engine_opts *o);
  * timeout_ms for a fetch, and only when one is due) NULL.  Lock-free when a
  * valid credential exists; starts a background refresh when one is due. */
 const struct stsenv_snap *stsenv_engine_get(struct stsenv_engine *e);
+
+/* The current credential if valid now, else NULL; never waits, fetches,
+ * locks or allocates (for exec in a vfork child). */
+const struct stsenv_snap *stsenv_engine_peek(struct stsenv_engine *e);
+
+/* Starts the background refresh if one is due (before a fork, so that the
+ * children of a process that never reads a name still get fresh values). */
+void stsenv_engine_nudge(struct stsenv_engine *e);
+
+/* Sets the peer after creation (before the refresher starts). */
+void stsenv_engine_set_peer(struct stsenv_engine *e, const struct stsenv_peer *peer);
+
+/* Starts the background refresher now (for a process whose job is to
+ * keep the credential fresh, such as the launcher supervising a tree). */
+void stsenv_engine_start(struct stsenv_engine *e);
 
 /* Runs a due fetch in the calling thread (for engines without background,
  * and for tests that move the clock).  Returns true if it fetched. */
@@ -41,6 +72,7 @@ struct stsenv_engine_status {
 	const struct stsenv_snap *current; /* may have expired */
 	uint64_t attempts;
 	uint64_t fetched;     /* attempts that produced a new credential */
+	uint64_t from_peer;   /* of those, taken from the tree's page */
 	uint64_t unchanged;   /* attempts that returned the same one */
 	unsigned failures;    /* consecutive */
 	int64_t next_attempt_in_ms;

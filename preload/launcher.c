@@ -5,8 +5,12 @@
 #include "../core/handoff.h"
 #include "../core/log.h"
 #include "../core/names.h"
+#include "../core/page.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +187,108 @@ static int prepend_preload(const char *lib)
 	return rc;
 }
 
+/* The tree's credential page: every preload below maps it, takes a newer
+ * credential from it instead of fetching, and publishes what it fetches.
+ * Without it (no memfd here) each process refreshes on its own. */
+static struct stsenv_page *share_page(const struct stsenv_snap *s)
+{
+	struct stsenv_cred c = {(char *)s->id, (char *)s->secret, (char *)s->token, s->exp_real_ms};
+	struct stsenv_page *p;
+	char num[16];
+	int fd;
+
+	p = stsenv_page_create(&fd);
+	if (!p) {
+		stsenv_log(STSENV_LOG_INFO, "no shared credential page (memfd): %s", strerror(errno));
+		unsetenv(STSENV_PAGE_VAR);
+		return NULL;
+	}
+	stsenv_page_publish(p, &c);
+	snprintf(num, sizeof(num), "%d", fd);
+	setenv(STSENV_PAGE_VAR, num, 1);
+	return p;
+}
+
+static volatile pid_t child_pid;
+
+/* Signals sent to stsenv by another process reach the command.  Those the
+ * terminal generates (Ctrl-C) already reach it directly, as it shares our
+ * process group: forwarding them too would deliver them twice. */
+static void forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (child_pid > 0 && (si->si_code == SI_USER || si->si_code == SI_QUEUE) &&
+	    si->si_pid != child_pid)
+		kill(child_pid, sig);
+}
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+/* stsenv stays as the command's parent: it owns the tree's refresher and
+ * publishes every new credential into the page that the preloads below
+ * read, so a tree that never reads a name itself (a bash loop running Go
+ * tools) still hands fresh credentials to every child it starts. */
+static int supervise(struct ctx *c, struct stsenv_page *p, char **argv)
+{
+	struct sigaction sa = {0};
+	struct stsenv_peer peer;
+	int errpipe[2], err = 0, status;
+	ssize_t got;
+	pid_t pid;
+
+	if (pipe2(errpipe, O_CLOEXEC) < 0)
+		return fail("pipe: %s%s", strerror(errno), "");
+	pid = fork();
+	if (pid < 0)
+		return fail("fork: %s%s", strerror(errno), "");
+	if (pid == 0) {
+		close(errpipe[0]);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(errpipe[1], &err, sizeof(err)) < 0) {
+			/* the parent then sees a plain exit 127 */
+		}
+		_exit(EXIT_NOT_FOUND);
+	}
+	child_pid = pid;
+	close(errpipe[1]);
+	do
+		got = read(errpipe[0], &err, sizeof(err));
+	while (got < 0 && errno == EINTR);
+	close(errpipe[0]);
+	if (got == (ssize_t)sizeof(err)) {
+		waitpid(pid, &status, 0);
+		fprintf(stderr, "stsenv: error: %s: %s\n", argv[0],
+			err == ENOENT ? "command not found" : strerror(err));
+		return err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	}
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	if (p) {
+		stsenv_page_peer(p, &peer);
+		stsenv_engine_set_peer(c->engine, &peer);
+		stsenv_engine_start(c->engine);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return fail("waitpid: %s%s", strerror(errno), "");
+	if (WIFSIGNALED(status)) {
+		/* Die of the same signal, so our parent sees what happened. */
+		int sig = WTERMSIG(status);
+		sigset_t set;
+		signal(sig, SIG_DFL);
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return WEXITSTATUS(status);
+}
+
 static const struct stsenv_snap *fetch_or_explain(struct ctx *c)
 {
 	const struct stsenv_snap *s = stsenv_engine_get(c->engine);
@@ -198,6 +304,7 @@ static const struct stsenv_snap *fetch_or_explain(struct ctx *c)
 
 static int cmd_exec(struct ctx *c, char **argv)
 {
+	struct stsenv_page *page;
 	char lib[PATH_MAX];
 	const struct stsenv_snap *s;
 	int rc = 0;
@@ -210,14 +317,11 @@ static int cmd_exec(struct ctx *c, char **argv)
 	s = fetch_or_explain(c);
 	if (!s)
 		return EXIT_OWN;
+	page = share_page(s);
 	for_each_name(c, put_env, s, &rc);
 	if (rc < 0 || prepend_preload(lib) < 0)
 		return fail("cannot set up the environment: %s%s", strerror(errno), "");
-	execvp(argv[0], argv);
-	rc = errno;
-	fprintf(stderr, "stsenv: error: %s: %s\n", argv[0],
-		rc == ENOENT ? "command not found" : strerror(rc));
-	return rc == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	return supervise(c, page, argv);
 }
 
 /* sh: single quotes; dotenv: bare when safe, else double quotes. */

@@ -5,6 +5,8 @@
 #include "../core/handoff.h"
 #include "../core/log.h"
 #include "../core/names.h"
+#include "../core/page.h"
+#include "../core/timeutil.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -26,6 +28,7 @@ static _Atomic(getenv_fn) real_getenv, real_secure_getenv;
 static atomic_bool ready;
 static struct stsenv_names names;
 static struct stsenv_engine *engine;
+static struct stsenv_page *page; /* the tree's shared page, if started by stsenv */
 static bool static_family[STSENV_FAM_COUNT];
 static bool secure_mode;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -74,15 +77,12 @@ static char *pass(const char *name, int secure)
 	return resolve(&real_getenv, "getenv", scan_environ)(name);
 }
 
-__attribute__((constructor)) static void resolve_early(void)
-{
-	/* Only the lookups: no thread, no fetch, no allocation at load. */
-	resolve(&real_getenv, "getenv", scan_environ);
-	resolve(&real_secure_getenv, "secure_getenv", scan_environ_secure);
-}
 
 static void on_prepare(void)
 {
+	/* bash, CPython and their kind fork for every child but never read a
+	 * name themselves: a fork is our cue to refresh when one is due. */
+	stsenv_engine_nudge(engine);
 	stsenv_engine_fork_prepare(engine);
 }
 
@@ -156,6 +156,24 @@ static void scan_start_environment(const struct stsenv_config *cfg, getenv_fn ge
 	}
 }
 
+static struct stsenv_peer page_peer;
+
+static void open_page(getenv_fn get)
+{
+	const char *v = get(STSENV_PAGE_VAR);
+	char *end;
+	long fd;
+
+	if (!v || !*v)
+		return;
+	fd = strtol(v, &end, 10);
+	if (*end || fd < 0 || fd > 1 << 20 || !(page = stsenv_page_open((int)fd)))
+		stsenv_log(STSENV_LOG_DEBUG, "%s=%.12s is not a credential page; fetching alone",
+			   STSENV_PAGE_VAR, v);
+	else
+		stsenv_page_peer(page, &page_peer);
+}
+
 static void init(void)
 {
 	getenv_fn get = resolve(&real_getenv, "getenv", scan_environ);
@@ -169,6 +187,7 @@ static void init(void)
 	if (stsenv_names_init(&names, cfg.vars, &err))
 		stsenv_log(STSENV_LOG_WARN, "%s", err.msg);
 	secure_mode = getauxval(AT_SECURE) != 0;
+	open_page(get);
 	src = stsenv_select_source(&cfg, get, &sel, &err);
 	if (src) {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -179,6 +198,7 @@ static void init(void)
 			.timeout_ms = cfg.timeout_ms,
 			.seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32),
 			.background = true,
+			.peer = page ? &page_peer : NULL,
 		});
 		if (engine)
 			pthread_atfork(on_prepare, on_parent, on_child);
@@ -231,4 +251,180 @@ char *stsenv_getenv(const char *name, int secure)
 		return NULL;
 	s = read_pinned(n);
 	return s ? (char *)stsenv_snap_field(s, (enum stsenv_field)n->field) : NULL;
+}
+
+/* ---- handing the credential on: environ at load, envp at exec --------- */
+
+static void vals_from(struct stsenv_vals *v, const char *id, const char *secret, const char *token,
+		      int64_t exp_ms)
+{
+	v->f[STSENV_F_ID] = id;
+	v->f[STSENV_F_SECRET] = secret;
+	v->f[STSENV_F_TOKEN] = token;
+	v->f[STSENV_F_EXPIRATION] = NULL;
+	if (exp_ms != STSENV_NO_EXPIRY) {
+		stsenv_format_iso8601(exp_ms, v->exp, sizeof(v->exp));
+		v->f[STSENV_F_EXPIRATION] = v->exp;
+	}
+	stsenv_handoff_format(id, exp_ms, v->marker, sizeof(v->marker));
+}
+
+/* Calls fn for every name this process serves (value NULL: not set). */
+static void each_served(const struct stsenv_vals *v, void (*fn)(const char *, const char *, void *),
+			void *arg)
+{
+	for (const struct stsenv_name *n = stsenv_builtin_names; n->name; n++)
+		if (!static_family[n->family])
+			fn(n->name, v->f[n->field], arg);
+	for (int i = 0; i < names.nextra; i++)
+		if (!static_family[STSENV_FAM_USER])
+			fn(names.extra[i].name, v->f[names.extra[i].field], arg);
+	fn(STSENV_HANDOFF_VAR, v->marker, arg);
+}
+
+/* True for "NAME=value" entries that stsenv replaces in a child's env. */
+static bool is_ours(const char *entry)
+{
+	const char *eq = strchr(entry, '=');
+	char name[STSENV_MAX_NAME];
+	const struct stsenv_name *n;
+	size_t len = eq ? (size_t)(eq - entry) : 0;
+
+	if (!len || len >= sizeof(name))
+		return false;
+	memcpy(name, entry, len);
+	name[len] = '\0';
+	if (strcmp(name, STSENV_HANDOFF_VAR) == 0)
+		return true;
+	n = stsenv_names_find(&names, name);
+	return n && !static_family[n->family];
+}
+
+struct put_ctx {
+	int (*set)(const char *, const char *, int);
+	int (*unset)(const char *);
+};
+
+static void put_environ(const char *name, const char *value, void *arg)
+{
+	struct put_ctx *c = arg;
+
+	if (value)
+		c->set(name, value, 1);
+	else if (resolve(&real_getenv, "getenv", scan_environ)(name))
+		c->unset(name);
+}
+
+/* At load: CPython, Perl and Java copy the environment when they start, so
+ * the credential must be in environ before main().  Only here, never from
+ * the refresher thread: glibc's getenv is not safe against a concurrent
+ * setenv.  libc's setenv, not bash's, which bash exports as its own. */
+__attribute__((constructor)) static void at_load(void)
+{
+	const struct stsenv_snap *s;
+	struct put_ctx c;
+	struct stsenv_vals v;
+
+	pthread_once(&init_once, init);
+	if (!engine)
+		return;
+	/* peek, then a bounded fetch only if nothing valid was handed down:
+	 * get() could start the refresher thread, which a constructor must
+	 * not (it breaks unshare(CLONE_NEWUSER) and has hung tcmalloc). */
+	s = stsenv_engine_peek(engine);
+	if (!s)
+		s = stsenv_engine_get(engine);
+	*(void **)&c.set = dlsym(RTLD_NEXT, "setenv");
+	*(void **)&c.unset = dlsym(RTLD_NEXT, "unsetenv");
+	if (!s || !c.set || !c.unset)
+		return;
+	vals_from(&v, s->id, s->secret, s->token, s->exp_real_ms);
+	each_served(&v, put_environ, &c);
+}
+
+struct size_ctx {
+	size_t slots, bytes;
+};
+
+static void count_entry(const char *name, const char *value, void *arg)
+{
+	struct size_ctx *c = arg;
+
+	if (value) {
+		c->slots++;
+		c->bytes += strlen(name) + strlen(value) + 2;
+	}
+}
+
+struct fill_ctx {
+	char **out;
+	size_t k;
+	char *cursor;
+};
+
+static void fill_entry(const char *name, const char *value, void *arg)
+{
+	struct fill_ctx *c = arg;
+	size_t ln = strlen(name), lv;
+
+	if (!value)
+		return;
+	lv = strlen(value);
+	c->out[c->k++] = c->cursor;
+	memcpy(c->cursor, name, ln);
+	c->cursor[ln] = '=';
+	memcpy(c->cursor + ln + 1, value, lv + 1);
+	c->cursor += ln + lv + 2;
+}
+
+bool stsenv_env_plan(char *const envp[], struct stsenv_page_cred *pc, struct stsenv_envplan *p)
+{
+	const struct stsenv_snap *s;
+	struct size_ctx sz = {0, 0};
+	int64_t own;
+	bool relevant = false;
+
+	if (!envp || !atomic_load_explicit(&ready, memory_order_acquire) || !engine)
+		return false;
+	s = stsenv_engine_peek(engine);
+	own = s ? s->exp_real_ms : 0;
+	/* The newest valid credential: ours, or one another process of the
+	 * tree fetched and left in the page. */
+	if (page && stsenv_page_exp(page) > own && stsenv_page_read(page, pc) &&
+	    pc->exp_ms > stsenv_system_clock.real_ms(NULL))
+		vals_from(&p->v, pc->id, pc->secret, pc->token,
+			  pc->exp_ms == INT64_MAX - 1 ? STSENV_NO_EXPIRY : pc->exp_ms);
+	else if (s)
+		vals_from(&p->v, s->id, s->secret, s->token, s->exp_real_ms);
+	else
+		return false;
+	/* Only environments that carry the credential get a fresh one; one the
+	 * program deliberately built without it stays without it. */
+	for (char *const *e = envp; *e; e++) {
+		sz.slots++;
+		relevant = relevant || is_ours(*e);
+	}
+	if (!relevant)
+		return false;
+	each_served(&p->v, count_entry, &sz);
+	p->slots = sz.slots + 1;
+	p->bytes = sz.bytes;
+	return p->bytes <= 64 * 1024; /* it lives on the caller's stack */
+}
+
+void stsenv_env_fill(const struct stsenv_envplan *p, char *const envp[], char **out, char *buf)
+{
+	struct fill_ctx c = {out, 0, buf};
+
+	for (char *const *e = envp; *e; e++)
+		if (!is_ours(*e))
+			out[c.k++] = *e;
+	each_served(&p->v, fill_entry, &c);
+	out[c.k] = NULL;
+}
+
+void stsenv_before_spawn(void)
+{
+	if (atomic_load_explicit(&ready, memory_order_acquire) && engine)
+		stsenv_engine_nudge(engine);
 }

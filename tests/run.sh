@@ -23,6 +23,8 @@ fail() {
 check() {
 	_test=$1
 	shift
+	# ONLY=regex runs a subset while developing.
+	if [ -n "$ONLY" ] && ! echo "$_test" | grep -qE "$ONLY"; then return 0; fi
 	: >"$TMP/why"
 	if "$@" 2>"$TMP/why"; then pass "$_test"; else fail "$_test"; fi
 	# Keep every log of every test for the final secrets check.
@@ -293,6 +295,112 @@ t_node_sdk_default_chain() {
 	[ $rc = 0 ] && [ "${n:-0}" -ge 2 ]
 }
 
+# ---- reaching every kind of program (issue 3) -----------------------------
+gen_of() { sed -n 's/.*STS\.g0*\([0-9]*\)\..*/\1/p' | head -1; }
+
+# t_runtime_matrix MODE: MODE "launcher" runs each program under stsenv,
+# "preload" under plain LD_PRELOAD.  Credentials live 6 s (refreshed 3 s
+# before expiry); each program waits 7 s, i.e. past a rotation, before it
+# starts its children.
+t_runtime_matrix() {
+	start_server rt --ttl 6 --rotate-within 3
+	if [ "$1" = launcher ]; then
+		run() { clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=3 "$BUILD/stsenv" -- "$@"; }
+	else
+		run() { under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=3 "$@"; }
+	fi
+	G="$PROGS/getenvs ALIBABA_CLOUD_ACCESS_KEY_ID"
+	ok=0
+	run python3 -c "
+import os, subprocess, time
+print('start', os.environ.get('ALIBABA_CLOUD_ACCESS_KEY_ID'), flush=True)
+time.sleep(7)
+print('subprocess', subprocess.run('$G'.split(), capture_output=True, text=True).stdout.strip(), flush=True)
+os.system('echo system \$ALIBABA_CLOUD_ACCESS_KEY_ID')
+" >"$TMP/py.out" 2>"$TMP/py.log"
+	run perl -e 'print "start $ENV{ALIBABA_CLOUD_ACCESS_KEY_ID}\n"; $|=1; sleep 7; system("'"$G"'");' >"$TMP/pl.out" 2>"$TMP/pl.log"
+	run "$PROGS/spawner" "$PROGS/getenvs" 7 >"$TMP/sp.out" 2>"$TMP/sp.log"
+	clean_env "$PROGS/spawner" "$PROGS/getenvs" 0 | grep errno >"$TMP/sp-bare.out"
+	for f in py pl sp; do
+		start=$(grep '^start' "$TMP/$f.out" | gen_of)
+		[ $f = sp ] && start=1
+		say "$f: $(tr '\n' ' ' <"$TMP/$f.out")"
+		grep -v '^start\|errno' "$TMP/$f.out" | while read -r line; do
+			g=$(echo "$line" | gen_of)
+			[ -n "$g" ] && [ "$g" -gt "${start:-999}" ] || { say "stale: $line (started with $start)"; exit 1; }
+		done || ok=1
+	done
+	[ "$(grep -c '^method' "$TMP/sp.out")" = 5 ] || ok=1
+	grep errno "$TMP/sp.out" | cmp -s - "$TMP/sp-bare.out" || { say "errno differs"; ok=1; }
+	if [ "$1" = launcher ] && command -v javac >/dev/null; then
+		printf 'public class Env { public static void main(String[] a) { System.out.println("java " + System.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID")); } }\n' >"$TMP/Env.java"
+		run java "$TMP/Env.java" >"$TMP/java.out" 2>"$TMP/java.log"
+		say "$(cat "$TMP/java.out")"
+		grep -q "^java STS.g" "$TMP/java.out" || ok=1
+	fi
+	kill "$rt_pid"
+	return $ok
+}
+
+# A shell loop running a static binary once a second for about four
+# rotations: every run must see an unexpired credential, and the whole tree
+# must make about one request per rotation.
+t_shell_loop_static() {
+	start_server loop --ttl 6 --rotate-within 3
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=3 "$BUILD/stsenv" -- "$1" -c '
+		i=0
+		while [ $i -lt 14 ]; do
+			"$0" ALIBABA_CLOUD_ACCESS_KEY_ID STSENV_EXPIRATION
+			sleep 1
+			i=$((i + 1))
+		done' "$PROGS/getenvs-static" >"$TMP/loop.out" 2>"$TMP/loop.log"
+	rc=$?
+	reqs=$(stat_of requests)
+	gens=$(grep '^ALIBABA' "$TMP/loop.out" | gen_of_all | sort -un | wc -l)
+	now=$(date -u +%s)
+	expired=0
+	for e in $(sed -n 's/^STSENV_EXPIRATION=//p' "$TMP/loop.out"); do :; done
+	kill "$loop_pid"
+	say "$1 loop: $(grep -c '^ALIBABA' "$TMP/loop.out") runs, generations seen $gens, server requests $reqs"
+	note "shell_loop_static($1): runs=$(grep -c '^ALIBABA' "$TMP/loop.out") generations=$gens server_requests=$reqs"
+	[ $rc = 0 ] && [ "$(grep -c '^ALIBABA_CLOUD_ACCESS_KEY_ID=STS.g' "$TMP/loop.out")" = 14 ] &&
+		[ "$gens" -ge 3 ] && [ "$reqs" -le $((gens + 2)) ] && check_unexpired "$TMP/loop.out"
+}
+
+gen_of_all() { sed -n 's/.*STS\.g0*\([0-9]*\)\..*/\1/p'; }
+
+# Every STSENV_EXPIRATION line in FILE lies after the time its run printed
+# it; runs are a second apart, so compare with the file's own order.
+check_unexpired() {
+	python3 - "$1" <<'PY'
+import sys, datetime
+lines = [l.strip() for l in open(sys.argv[1]) if l.startswith("STSENV_EXPIRATION=")]
+# each run printed its expiration; the test's loop ran one run a second from
+# the start: a run k seconds in must hold a credential expiring later
+import os
+start = os.stat(sys.argv[1]).st_mtime - len(lines)
+bad = [l for k, l in enumerate(lines)
+       if datetime.datetime.strptime(l.split("=")[1], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp() + 1 < start + k]
+print("expired runs:", len(bad), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# 32 forked workers reading the names through several rotations: the tree
+# makes about one request per rotation, not one per worker.
+t_forked_workers() {
+	start_server workers --ttl 6 --rotate-within 3
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=3 \
+		"$BUILD/stsenv" -- "$PROGS/forker" 32 12 >"$TMP/workers.out" 2>"$TMP/workers.log"
+	rc=$?
+	reqs=$(stat_of requests)
+	gens=$(stat_of generations_served)
+	kill "$workers_pid"
+	say "$(cat "$TMP/workers.out") generations=$gens requests=$reqs"
+	note "forked_workers(32, 12 s): generations=$gens server_requests=$reqs"
+	[ $rc = 0 ] && [ "$reqs" -le $((gens + 3)) ]
+}
+
 t_no_secret_in_logs() {
 	# Every log written by every test above, all at STSENV_LOG=debug.
 	all="$TMP/all-output.txt"
@@ -329,7 +437,7 @@ integration() { # $1: suffix for test names
 }
 
 echo "== unit tests"
-for t in "$BUILD"/tests/*; do run_unit "$t" ""; done
+[ -z "$ONLY" ] && for t in "$BUILD"/tests/*; do run_unit "$t" ""; done
 
 echo "== integration tests (loopback)"
 PRELOAD="$BUILD/libstsenv.so"
@@ -340,6 +448,11 @@ check launcher_rotation t_launcher_rotation
 check launcher_exit_codes t_launcher_exit_codes
 check launcher_env_and_status t_launcher_env_and_status
 check node_sdk_default_chain t_node_sdk_default_chain
+check runtime_matrix_launcher t_runtime_matrix launcher
+check runtime_matrix_plain_preload t_runtime_matrix preload
+check bash_loop_static_binary t_shell_loop_static bash
+check dash_loop_static_binary t_shell_loop_static dash
+check forked_workers_one_fetch_per_rotation t_forked_workers
 
 ASAN_BUILD="$ROOT/build/asan"
 if [ -d "$ASAN_BUILD/tests" ]; then
