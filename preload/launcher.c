@@ -1,6 +1,7 @@
 /* stsenv: runs a command with the preload and a fresh credential, and
  * prints or explains the current credential. */
 #include "../core/config.h"
+#include "../core/elfkind.h"
 #include "../core/engine.h"
 #include "../core/handoff.h"
 #include "../core/log.h"
@@ -302,6 +303,50 @@ static const struct stsenv_snap *fetch_or_explain(struct ctx *c)
 	return s;
 }
 
+/* Finds cmd as execvp would; false if it cannot. */
+static bool find_command(const char *cmd, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(cmd, '/')) {
+		snprintf(buf, len, "%s", cmd);
+		return true;
+	}
+	for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+		snprintf(buf, len, "%.*s%s%s", (int)n, p, n ? "/" : "", cmd);
+		if (access(buf, X_OK) == 0)
+			return true;
+		p += n + (p[n] == ':');
+	}
+	return false;
+}
+
+/* Says once what a program that cannot load the preload will see. */
+static void explain_kind(const char *cmd)
+{
+	char path[PATH_MAX];
+
+	if (!find_command(cmd, path, sizeof(path)))
+		return;
+	switch (stsenv_elf_kind(path)) {
+	case STSENV_ELF_STATIC:
+		stsenv_log(STSENV_LOG_INFO,
+			   "%s is statically linked: it never loads the preload and receives "
+			   "credentials at start only",
+			   cmd);
+		break;
+	case STSENV_ELF_GO:
+		stsenv_log(STSENV_LOG_INFO,
+			   "%s is a Go program: it reads its environment at start and receives "
+			   "credentials at start only",
+			   cmd);
+		break;
+	default:
+		break;
+	}
+}
+
 static int cmd_exec(struct ctx *c, char **argv)
 {
 	struct stsenv_page *page;
@@ -321,6 +366,7 @@ static int cmd_exec(struct ctx *c, char **argv)
 	for_each_name(c, put_env, s, &rc);
 	if (rc < 0 || prepend_preload(lib) < 0)
 		return fail("cannot set up the environment: %s%s", strerror(errno), "");
+	explain_kind(argv[0]);
 	return supervise(c, page, argv);
 }
 
@@ -423,8 +469,36 @@ static void duration(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
 }
 
+/* Which delivery paths reach the process that runs `stsenv status` (the
+ * shell or script that called it), judged from its environment. */
+struct delivery {
+	bool preload;  /* libstsenv.so in LD_PRELOAD: live getenv, environ, exec */
+	bool page;     /* a valid tree page behind STSENV_PAGE_FD */
+	bool handed;   /* the credential in the environment came from stsenv */
+	char page_fd[16];
+};
+
+static void find_delivery(struct delivery *d)
+{
+	const char *pre = getenv("LD_PRELOAD"), *fd = getenv(STSENV_PAGE_VAR);
+	const char *id = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
+	int64_t exp;
+	char *end;
+	long n;
+
+	memset(d, 0, sizeof(*d));
+	d->preload = pre && strstr(pre, "libstsenv");
+	d->handed = id && stsenv_handoff_matches(getenv(STSENV_HANDOFF_VAR), id, &exp);
+	if (fd && *fd) {
+		n = strtol(fd, &end, 10);
+		d->page = !*end && n >= 0 && n < 1 << 20 && stsenv_page_open((int)n) != NULL;
+		snprintf(d->page_fd, sizeof(d->page_fd), "%.8s", fd);
+	}
+}
+
 static int cmd_status(struct ctx *c, bool json, int setup_rc)
 {
+	struct delivery d;
 	const struct stsenv_snap *s = NULL;
 	struct stsenv_engine_status st = {0};
 	char rid[32] = "", left[32] = "", refresh[32] = "";
@@ -439,6 +513,7 @@ static int cmd_status(struct ctx *c, bool json, int setup_rc)
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	find_delivery(&d);
 	if (s) {
 		stsenv_redact_id(s->id, rid, sizeof(rid));
 		if (s->exp_real_ms != STSENV_NO_EXPIRY)
@@ -468,6 +543,11 @@ static int cmd_status(struct ctx *c, bool json, int setup_rc)
 		       s ? (long long)(st.next_attempt_in_ms / 1000) : -1LL);
 		printf(",\n  \"last_error\": ");
 		json_str(st.last_error);
+		printf(",\n  \"delivery\": {\"live_getenv\": %s, \"environ_at_load\": %s, "
+		       "\"at_exec\": %s, \"tree_page\": %s, \"handed_down\": %s}",
+		       d.preload ? "true" : "false", d.preload ? "true" : "false",
+		       d.preload ? "true" : "false", d.page ? "true" : "false",
+		       d.handed ? "true" : "false");
 		printf("\n}\n");
 	} else {
 		printf("source:      %s\n",
@@ -483,6 +563,14 @@ static int cmd_status(struct ctx *c, bool json, int setup_rc)
 			printf("credential:  none\n");
 		}
 		printf("last error:  %s\n", st.last_error[0] ? st.last_error : "none");
+		printf("this process (the caller of stsenv status):\n");
+		printf("  live getenv, environ at load, at exec: %s\n",
+		       d.preload ? "yes (libstsenv.so is in LD_PRELOAD)"
+				 : "no (not under stsenv: run it as `stsenv -- COMMAND`)");
+		printf("  tree page:   %s%s%s\n", d.page ? "yes (STSENV_PAGE_FD=" : "no",
+		       d.page ? d.page_fd : "", d.page ? ")" : "");
+		printf("  handed down: %s\n",
+		       d.handed ? "yes (its ALIBABA_CLOUD_ACCESS_KEY_ID came from stsenv)" : "no");
 	}
 	return s ? 0 : 1;
 }

@@ -264,6 +264,10 @@ t_launcher_env_and_status() {
 	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$L" status --json >"$TMP/status.json" 2>>"$TMP/status.log" || return 1
 	clean_env "$L" status >"$TMP/status-none.txt" 2>&1
 	none_rc=$?
+	# Delivery paths as seen from a process inside a launched tree, and from one outside.
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$L" -- "$L" status --json >"$TMP/status-in.json" 2>/dev/null
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_LOG=info "$L" -- "$PROGS/../progs/getenvs-static" HOME \
+		>/dev/null 2>"$TMP/static.log"
 	kill "$envs_pid"
 	cat "$TMP/status.txt" "$TMP/status-none.txt" >&2
 	id=$(sh -c ". '$TMP/env.sh' && echo \$ALIBABA_CLOUD_ACCESS_KEY_ID")
@@ -273,6 +277,9 @@ t_launcher_env_and_status() {
 		grep -q "^source: *uri" "$TMP/status.txt" && grep -q "^credential: *STS.g\*\*\*\*" "$TMP/status.txt" &&
 		python3 -c "import json; d=json.load(open('$TMP/status.json')); assert d['source']=='uri' and d['credential'] and d['expires_in_seconds']>500" &&
 		[ $none_rc = 1 ] && grep -q "no credential source is configured" "$TMP/status-none.txt" &&
+		python3 -c "import json; d=json.load(open('$TMP/status-in.json'))['delivery']; assert all(d.values()), d" &&
+		python3 -c "import json; d=json.load(open('$TMP/status.json'))['delivery']; assert not d['live_getenv'] and not d['tree_page'], d" &&
+		grep -q "getenvs-static is statically linked: it never loads the preload" "$TMP/static.log" &&
 		! grep -q "fakesecret\|faketoken" "$TMP/status.txt" "$TMP/status.json" "$TMP/status.log"
 }
 
@@ -320,6 +327,11 @@ os.system('echo system \$ALIBABA_CLOUD_ACCESS_KEY_ID')
 " >"$TMP/py.out" 2>"$TMP/py.log"
 	run perl -e 'print "start $ENV{ALIBABA_CLOUD_ACCESS_KEY_ID}\n"; $|=1; sleep 7; system("'"$G"'");' >"$TMP/pl.out" 2>"$TMP/pl.log"
 	run "$PROGS/spawner" "$PROGS/getenvs" 7 >"$TMP/sp.out" 2>"$TMP/sp.log"
+	# posix_spawn@GLIBC_2.2.5 goes through the wrapper too: after a rotation
+	# the child gets the refreshed credential, not the one in environ.
+	run sh -c "sleep 7; \"$PROGS/oldspawn\" \"$PROGS/getenvs\"" >"$TMP/old.out" 2>"$TMP/old.log"
+	say "oldspawn: $(cat "$TMP/old.out")"
+	[ "$(gen_of <"$TMP/old.out")" -gt 1 ] 2>/dev/null || { say "old posix_spawn version not reached"; ok=1; }
 	clean_env "$PROGS/spawner" "$PROGS/getenvs" 0 | grep errno >"$TMP/sp-bare.out"
 	for f in py pl sp; do
 		start=$(grep '^start' "$TMP/$f.out" | gen_of)
@@ -332,7 +344,7 @@ os.system('echo system \$ALIBABA_CLOUD_ACCESS_KEY_ID')
 	done
 	[ "$(grep -c '^method' "$TMP/sp.out")" = 5 ] || ok=1
 	grep errno "$TMP/sp.out" | cmp -s - "$TMP/sp-bare.out" || { say "errno differs"; ok=1; }
-	if [ "$1" = launcher ] && command -v javac >/dev/null; then
+	if command -v javac >/dev/null; then
 		printf 'public class Env { public static void main(String[] a) { System.out.println("java " + System.getenv("ALIBABA_CLOUD_ACCESS_KEY_ID")); } }\n' >"$TMP/Env.java"
 		run java "$TMP/Env.java" >"$TMP/java.out" 2>"$TMP/java.log"
 		say "$(cat "$TMP/java.out")"
