@@ -2,6 +2,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "source_profile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +36,21 @@ static int64_t number(stsenv_getenv_fn get, const char *name, int64_t def, int64
 		return def;
 	}
 	return n;
+}
+
+int stsenv_duration_setting(stsenv_getenv_fn get)
+{
+	const char *v = get("STSENV_DURATION");
+	char *end;
+	long d;
+
+	if (!v || !*v)
+		return 3600;
+	errno = 0;
+	d = strtol(v, &end, 10);
+	if (errno || *end || d <= 0)
+		return 3600;
+	return d < 900 ? 900 : d > 43200 ? 43200 : (int)d;
 }
 
 void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get)
@@ -81,6 +97,7 @@ void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get)
 		copy(c->file, sizeof(c->file), v, "STSENV_CREDENTIALS_FILE");
 	c->margin_ms = number(get, "STSENV_REFRESH_MARGIN", 900, 0, 86400) * 1000;
 	c->timeout_ms = number(get, "STSENV_TIMEOUT_MS", 5000, 100, 120000);
+	c->duration_s = stsenv_duration_setting(get);
 	v = get("STSENV_OVERRIDE");
 	c->override = v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
 	v = get("STSENV_VARS");
@@ -97,9 +114,16 @@ static void why(struct stsenv_selection *sel, int k, const char *fmt, const char
 
 /* Builds the source of kind k if it is configured; otherwise records why
  * not and returns NULL with *configured false. */
+static bool is_true(stsenv_getenv_fn get, const char *name)
+{
+	const char *v = get(name);
+
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
 static struct stsenv_source *try_kind(int k, const struct stsenv_config *c, stsenv_getenv_fn get,
 				      struct stsenv_selection *sel, bool *configured,
-				      struct stsenv_err *err)
+				      bool automatic, struct stsenv_err *err)
 {
 	const char *v;
 	struct stat st;
@@ -128,20 +152,47 @@ static struct stsenv_source *try_kind(int k, const struct stsenv_config *c, stse
 			why(sel, k, "%sALIBABA_CLOUD_ROLE_ARN, _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE not all set", "");
 			return NULL;
 		}
-		break;
-	case K_PROFILE:
-		why(sel, k, "%snot supported by this version", "");
-		return NULL;
+		*configured = true;
+		return stsenv_source_oidc_new(
+			&(struct stsenv_oidc_params){
+				.role_arn = get("ALIBABA_CLOUD_ROLE_ARN"),
+				.provider_arn = get("ALIBABA_CLOUD_OIDC_PROVIDER_ARN"),
+				.token_file = get("ALIBABA_CLOUD_OIDC_TOKEN_FILE"),
+				.session_name = get("ALIBABA_CLOUD_ROLE_SESSION_NAME"),
+				.policy = get("STSENV_POLICY"),
+				.endpoint = get("ALIBABA_CLOUD_STS_ENDPOINT"),
+				.region = get("ALIBABA_CLOUD_STS_REGION"),
+				.vpc = is_true(get, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"),
+				.duration_s = c->duration_s,
+			},
+			err);
+	case K_PROFILE: {
+		struct stsenv_source *src =
+			stsenv_source_profile_new(get, automatic, configured, sel->why[k],
+						  sizeof(sel->why[k]), err);
+		return src;
+	}
 	case K_ECS:
+		if (is_true(get, "ALIBABA_CLOUD_ECS_METADATA_DISABLED")) {
+			why(sel, k, "%sdisabled (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)", "");
+			return NULL;
+		}
 		v = get("ALIBABA_CLOUD_ECS_METADATA");
-		if (!v || !*v) {
+		/* The metadata address is never probed unasked: auto needs the
+		 * role named; STSENV_SOURCE=ecs may discover it. */
+		if (automatic && (!v || !*v)) {
 			why(sel, k, "%sALIBABA_CLOUD_ECS_METADATA is not set (never probed unasked)", "");
 			return NULL;
 		}
-		break;
+		*configured = true;
+		return stsenv_source_ecs_new(
+			&(struct stsenv_ecs_params){
+				.endpoint = get("STSENV_ECS_ENDPOINT"),
+				.role = v,
+				.v1_disabled = is_true(get, "ALIBABA_CLOUD_IMDSV1_DISABLED"),
+			},
+			err);
 	}
-	*configured = true;
-	stsenv_err_set(err, "source %s is not supported by this version of stsenv", sel->kinds[k]);
 	return NULL;
 }
 
@@ -169,7 +220,7 @@ struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv
 			why(sel, k, "%sa source earlier in the chain is in use", "");
 			continue;
 		}
-		s = try_kind(k, c, get, sel, &configured, err);
+		s = try_kind(k, c, get, sel, &configured, automatic, err);
 		if (s) {
 			sel->chosen = k;
 			snprintf(sel->why[k], sizeof(sel->why[k]), "in use: %.180s", s->where);
@@ -182,12 +233,18 @@ struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv
 		}
 		if (configured) {
 			snprintf(sel->why[k], sizeof(sel->why[k]), "failed: %.180s", err->msg);
-			return NULL; /* configured but broken: say so, do not skip it */
+			/* configured but broken: say so, do not fall through to the next */
+			for (int r = k + 1; r < STSENV_SOURCE_KINDS; r++) {
+				sel->kinds[r] = kinds[r];
+				why(sel, r, "%snot tried: a source earlier in the chain is configured", "");
+			}
+			return NULL;
 		}
 	}
 	if (automatic)
 		stsenv_err_set(err, "no credential source is configured (set "
-				    "ALIBABA_CLOUD_CREDENTIALS_URI, or provide %s)",
+				    "ALIBABA_CLOUD_CREDENTIALS_URI, provide %s, set the OIDC "
+				    "variables or ALIBABA_CLOUD_ECS_METADATA, or a profile)",
 			       c->file);
 	else
 		stsenv_err_set(err, "STSENV_SOURCE=%s is not configured: %s", c->source,

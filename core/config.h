@@ -19,6 +19,7 @@ struct stsenv_config {
 	char file[1024];       /* STSENV_CREDENTIALS_FILE */
 	int64_t margin_ms;     /* STSENV_REFRESH_MARGIN (seconds) */
 	int64_t timeout_ms;    /* STSENV_TIMEOUT_MS */
+	int duration_s;        /* STSENV_DURATION: AssumeRole* session length */
 	int log_level;         /* STSENV_LOG */
 	char log_file[1024];   /* STSENV_LOG_FILE */
 	bool override;         /* STSENV_OVERRIDE=1 */
@@ -28,6 +29,10 @@ struct stsenv_config {
 /* Reads every STSENV_* setting; a bad value is logged (once, here) and the
  * default used.  Sets up logging first, so the complaints go where asked. */
 void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get);
+
+/* STSENV_DURATION in seconds, held to STS's bounds (900..43200); 3600
+ * when unset or not a number. */
+int stsenv_duration_setting(stsenv_getenv_fn get);
 
 #define STSENV_SOURCE_KINDS 5
 

@@ -17,12 +17,18 @@ void stsenv_json_excerpt(const char *s, size_t len, char *buf, size_t buflen)
 	buf[o] = '\0';
 }
 
+const struct stsenv_cred_keys stsenv_sts_keys = {"AccessKeyId", "AccessKeySecret",
+						  "SecurityToken", "Expiration"};
+
 static int field(struct stsenv_json *j, int obj, const char *key, bool required, size_t max,
 		 char **out, struct stsenv_err *err)
 {
-	int v = stsenv_json_get(j, obj, key);
+	int v;
 
 	*out = NULL;
+	if (!key)
+		return 0;
+	v = stsenv_json_get(j, obj, key);
 	if (v == -2) {
 		stsenv_err_set(err, "%s appears more than once", key);
 		return -1;
@@ -50,6 +56,13 @@ static int field(struct stsenv_json *j, int obj, const char *key, bool required,
 
 int stsenv_cred_from_json(const char *buf, size_t len, const char *object, unsigned flags,
 			  struct stsenv_cred *out, struct stsenv_err *err)
+{
+	return stsenv_cred_from_json_keys(buf, len, object, &stsenv_sts_keys, flags, out, err);
+}
+
+int stsenv_cred_from_json_keys(const char *buf, size_t len, const char *object,
+			       const struct stsenv_cred_keys *keys, unsigned flags,
+			       struct stsenv_cred *out, struct stsenv_err *err)
 {
 	struct stsenv_json *j;
 	struct stsenv_cred c = {0};
@@ -89,17 +102,18 @@ int stsenv_cred_from_json(const char *buf, size_t len, const char *object, unsig
 			goto out;
 		}
 	}
-	if (field(j, obj, "AccessKeyId", true, STSENV_MAX_ID, &c.id, err) < 0 ||
-	    field(j, obj, "AccessKeySecret", true, STSENV_MAX_SECRET, &c.secret, err) < 0 ||
-	    field(j, obj, "SecurityToken", flags & STSENV_CJ_REQUIRE_TOKEN, STSENV_MAX_TOKEN,
-		  &c.token, err) < 0 ||
-	    field(j, obj, "Expiration", flags & STSENV_CJ_REQUIRE_EXPIRATION, 64, &exp, err) < 0)
+	if (field(j, obj, keys->id, true, STSENV_MAX_ID, &c.id, err) < 0 ||
+	    field(j, obj, keys->secret, true, STSENV_MAX_SECRET, &c.secret, err) < 0 ||
+	    field(j, obj, keys->token, flags & STSENV_CJ_REQUIRE_TOKEN, STSENV_MAX_TOKEN, &c.token,
+		  err) < 0 ||
+	    field(j, obj, keys->expiration, flags & STSENV_CJ_REQUIRE_EXPIRATION, 64, &exp, err) < 0)
 		goto out;
 	c.exp_ms = STSENV_NO_EXPIRY;
 	if (exp && !stsenv_parse_iso8601(exp, strlen(exp), &c.exp_ms)) {
 		char ex[40];
 		stsenv_json_excerpt(exp, strlen(exp), ex, sizeof(ex));
-		stsenv_err_set(err, "Expiration \"%s\" is not YYYY-MM-DDTHH:MM:SS[.mmm]Z", ex);
+		stsenv_err_set(err, "%s \"%s\" is not YYYY-MM-DDTHH:MM:SS[.mmm]Z", keys->expiration,
+			       ex);
 		goto out;
 	}
 	*out = c;

@@ -9,6 +9,18 @@
 #define STSENV_CJ_REQUIRE_TOKEN 1u      /* SecurityToken must be present */
 #define STSENV_CJ_REQUIRE_EXPIRATION 2u /* Expiration must be present */
 
+/* The member names of the four fields: STS's ("AccessKeyId", ...) or the
+ * CLI's ("access_key_id", ...).  A NULL name is not read. */
+struct stsenv_cred_keys {
+	const char *id, *secret, *token, *expiration;
+};
+
+extern const struct stsenv_cred_keys stsenv_sts_keys;
+
+int stsenv_cred_from_json_keys(const char *buf, size_t len, const char *object,
+			       const struct stsenv_cred_keys *keys, unsigned flags,
+			       struct stsenv_cred *out, struct stsenv_err *err);
+
 /* Reads AccessKeyId, AccessKeySecret, SecurityToken and Expiration from a
  * JSON object (or from its member object named `object`, as STS nests them
  * under "Credentials").  A top-level "Code" other than "Success" is an

@@ -7,6 +7,8 @@
 #include "cred.h"
 #include "err.h"
 
+#include <stdbool.h>
+
 enum stsenv_fetch_rc {
 	STSENV_FETCH_ERR = -1,
 	STSENV_FETCH_OK = 0,
@@ -24,6 +26,39 @@ struct stsenv_source {
 
 struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *err);
 struct stsenv_source *stsenv_source_file_new(const char *path, struct stsenv_err *err);
+
+/* AssumeRoleWithOIDC (RRSA).  Strings are copied. */
+struct stsenv_oidc_params {
+	const char *role_arn;
+	const char *provider_arn;
+	const char *token_file;   /* re-read on every fetch */
+	const char *session_name; /* NULL: generated */
+	const char *policy;       /* NULL: none */
+	const char *endpoint;     /* URL or host; NULL: from region/vpc */
+	const char *region;       /* NULL: sts.aliyuncs.com */
+	bool vpc;
+	int duration_s;           /* >= 900 */
+};
+struct stsenv_source *stsenv_source_oidc_new(const struct stsenv_oidc_params *p,
+					     struct stsenv_err *err);
+
+/* The ECS instance RAM role through the metadata service (IMDSv2 with
+ * fallback to v1 unless v1_disabled). */
+struct stsenv_ecs_params {
+	const char *endpoint; /* "http://100.100.100.200" unless a test says otherwise */
+	const char *role;     /* NULL: discovered */
+	bool v1_disabled;
+};
+struct stsenv_source *stsenv_source_ecs_new(const struct stsenv_ecs_params *p,
+					    struct stsenv_err *err);
+
+/* A fixed credential (a profile's AccessKey or StsToken). */
+struct stsenv_source *stsenv_source_static_new(const struct stsenv_cred *c, const char *where,
+					       struct stsenv_err *err);
+
+/* The CLI's External mode: runs argv (no shell) with a timeout and reads
+ * its JSON ({"mode":"StsToken","access_key_id",...}) from stdout. */
+struct stsenv_source *stsenv_source_process_new(const char *command, struct stsenv_err *err);
 
 void stsenv_source_destroy(struct stsenv_source *s);
 

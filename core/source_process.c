@@ -1,0 +1,320 @@
+/* The aliyun CLI's External mode: a helper program prints the credential as
+ * JSON on stdout.  It runs without a shell, with stdin on /dev/null, and is
+ * killed when it outlives the fetch's timeout.  Its output is secret, and so
+ * may its arguments be: errors name argv[0] only and never quote output. */
+#include "credjson.h"
+#include "json.h"
+#include "source.h"
+#include "timeutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct process_source {
+	struct stsenv_source base;
+	char **argv; /* NULL-terminated, pointing into words */
+	char *words;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Splits cmd on blanks as a shell does simple words: '…' is literal, "…"
+ * honours \" and \\, a backslash outside quotes takes the next byte. */
+static int split(const char *cmd, char *out, char **argv)
+{
+	const char *p = cmd;
+	int n = 0;
+
+	for (;;) {
+		char q = 0;
+
+		p += strspn(p, " \t\r\n");
+		if (!*p)
+			break;
+		for (argv[n++] = out; *p && (q || !strchr(" \t\r\n", *p)); p++) {
+			if (q && *p == q)
+				q = 0;
+			else if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+				*out++ = *++p;
+			else if (!q && (*p == '\'' || *p == '"'))
+				q = *p;
+			else if (!q && *p == '\\' && p[1])
+				*out++ = *++p;
+			else
+				*out++ = *p;
+		}
+		if (q)
+			return -1;
+		*out++ = '\0';
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/* "LD_PRELOAD=…" without libstsenv, or NULL to drop it: a helper that loaded
+ * our preload would fetch at start, run the helper again, and so on. */
+static char *filtered_preload(const char *val)
+{
+	char *out = malloc(strlen(val) + sizeof("LD_PRELOAD=")), *o, *start;
+
+	if (!out)
+		return NULL;
+	o = start = out + sprintf(out, "LD_PRELOAD=");
+	for (const char *p = val; *p; p += *p != '\0') {
+		size_t n = strcspn(p, " :");
+		const char *base = memrchr(p, '/', n);
+
+		base = base ? base + 1 : p;
+		if (n && strncmp(base, "libstsenv", 9) != 0) {
+			if (o != start)
+				*o++ = ':';
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	*o = '\0';
+	if (o == start) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static pid_t spawn(struct process_source *s, int outfd, struct stsenv_err *err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t all, none;
+	char *preload = NULL, **env;
+	size_t n = 0, k = 0;
+	pid_t pid = -1;
+	int rc;
+
+	while (environ && environ[n])
+		n++;
+	if (!(env = calloc(n + 1, sizeof(*env)))) {
+		stsenv_err_set(err, "credential process %s: out of memory", s->argv[0]);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
+			env[k++] = environ[i];
+		else if (!preload && (preload = filtered_preload(environ[i] + 11)))
+			env[k++] = preload;
+	}
+	/* We may run on a thread with signals blocked, in a program that ignores
+	 * SIGPIPE: the helper starts with default signal handling. */
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	rc = posix_spawnp(&pid, s->argv[0], &fa, &attr, s->argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	free(preload);
+	free(env);
+	if (rc != 0) {
+		stsenv_err_set(err, "cannot run credential process %s: %s", s->argv[0],
+			       strerror(rc));
+		return -1;
+	}
+	return pid;
+}
+
+/* Reads the helper's stdout into buf until EOF (0), the deadline or more
+ * than STSENV_MAX_BODY bytes (-1, err set).  *len counts what was read. */
+static int read_all(const char *name, int fd, char *buf, size_t *len, int64_t timeout_ms,
+		    struct stsenv_err *err)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0) {
+			stsenv_err_set(err, "credential process %s timed out after %lld ms", name,
+				       (long long)timeout_ms);
+			return -1;
+		}
+		if (poll(&pfd, 1, left > 60000 ? 60000 : (int)left) <= 0)
+			continue; /* timeout or EINTR: the deadline is checked above */
+		n = read(fd, buf + *len, STSENV_MAX_BODY + 1 - *len);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR && errno != EAGAIN) {
+			stsenv_err_set(err, "credential process %s: read: %s", name,
+				       strerror(errno));
+			return -1;
+		}
+		*len += n > 0 ? (size_t)n : 0;
+		if (*len > STSENV_MAX_BODY) {
+			stsenv_err_set(err, "credential process %s printed more than %d bytes",
+				       name, STSENV_MAX_BODY);
+			return -1;
+		}
+	}
+}
+
+/* Reaps pid, killing it first if *killed or once the deadline passes (then
+ * setting *killed).  Returns the wait status, or -1 when someone else reaped
+ * it (SIGCHLD ignored, or a handler waiting for any child). */
+static int reap(pid_t pid, int64_t deadline, bool *killed)
+{
+	int st;
+	pid_t r;
+
+	if (*killed)
+		kill(pid, SIGKILL);
+	for (;;) {
+		r = waitpid(pid, &st, *killed ? 0 : WNOHANG);
+		if (r == pid)
+			return st;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r == 0 && now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			*killed = true;
+		} else if (r == 0) { /* it closed stdout but runs on */
+			nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
+		}
+	}
+}
+
+/* {"mode":"StsToken"|"AK","access_key_id","access_key_secret","sts_token",
+ * "expiration"}: the CLI's names for the usual four fields. */
+static int parse(const char *buf, size_t len, struct stsenv_cred *out, struct stsenv_err *err)
+{
+	static const struct stsenv_cred_keys sts = {"access_key_id", "access_key_secret",
+						    "sts_token", "expiration"};
+	static const struct stsenv_cred_keys ak = {"access_key_id", "access_key_secret", NULL,
+						   NULL};
+	struct stsenv_json *j = malloc(sizeof(*j));
+	int mode, rc = -1;
+	bool is_sts = false, is_ak = false;
+
+	if (!j) {
+		stsenv_err_set(err, "out of memory");
+		return -1;
+	}
+	if (stsenv_json_parse(j, buf, len, err) == 0) {
+		mode = stsenv_json_get(j, 0, "mode");
+		is_sts = stsenv_json_streq(j, mode, "StsToken");
+		is_ak = stsenv_json_streq(j, mode, "AK");
+		if (!is_sts && !is_ak)
+			stsenv_err_set(err, "mode is %s",
+				       mode == -1 ? "missing" : "not StsToken or AK");
+	}
+	free(j);
+	if (is_sts || is_ak)
+		rc = stsenv_cred_from_json_keys(buf, len, NULL, is_sts ? &sts : &ak,
+						is_sts ? STSENV_CJ_REQUIRE_TOKEN : 0, out, err);
+	return rc;
+}
+
+static enum stsenv_fetch_rc process_fetch(struct stsenv_source *base, int64_t timeout_ms,
+					  struct stsenv_cred *out, struct stsenv_err *err)
+{
+	struct process_source *s = (struct process_source *)base;
+	const char *name = s->argv[0];
+	int64_t deadline = now_ms() + timeout_ms;
+	char *buf = malloc(STSENV_MAX_BODY + 1);
+	int fds[2], st;
+	size_t len = 0;
+	bool ok = false, failed, killed;
+	pid_t pid;
+
+	if (!buf || pipe2(fds, O_CLOEXEC) < 0) {
+		stsenv_err_set(err, "credential process %s: %s", name,
+			       buf ? strerror(errno) : "out of memory");
+		free(buf);
+		return STSENV_FETCH_ERR;
+	}
+	pid = spawn(s, fds[1], err);
+	close(fds[1]);
+	if (pid > 0) {
+		failed = killed = read_all(name, fds[0], buf, &len, timeout_ms, err) < 0;
+		st = reap(pid, deadline, &killed);
+		if (failed) {
+			/* err already says why */
+		} else if (killed) {
+			stsenv_err_set(err, "credential process %s timed out after %lld ms", name,
+				       (long long)timeout_ms);
+		} else if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) != 0) {
+			stsenv_err_set(err, "credential process %s exited with status %d", name,
+				       WEXITSTATUS(st));
+		} else if (st != -1 && WIFSIGNALED(st)) {
+			stsenv_err_set(err, "credential process %s was killed by signal %d", name,
+				       WTERMSIG(st));
+		} else if (parse(buf, len, out, err) == 0) {
+			ok = true;
+		} else {
+			stsenv_err_prefix(err, "credential process %s printed bad output", name);
+		}
+	}
+	close(fds[0]);
+	explicit_bzero(buf, len);
+	free(buf);
+	return ok ? STSENV_FETCH_OK : STSENV_FETCH_ERR;
+}
+
+static void process_destroy(struct stsenv_source *base)
+{
+	struct process_source *s = (struct process_source *)base;
+
+	free(s->argv);
+	free(s->words);
+	free(s);
+}
+
+struct stsenv_source *stsenv_source_process_new(const char *command, struct stsenv_err *err)
+{
+	struct process_source *s = calloc(1, sizeof(*s));
+	size_t n = strlen(command);
+	int argc;
+
+	/* Words never outgrow the command; at most one word per two bytes. */
+	if (!s || !(s->words = malloc(n + 1)) || !(s->argv = calloc(n / 2 + 2, sizeof(char *)))) {
+		if (s)
+			process_destroy(&s->base);
+		stsenv_err_set(err, "out of memory");
+		return NULL;
+	}
+	argc = split(command, s->words, s->argv);
+	if (argc <= 0) {
+		/* The command line may hold a secret argument: never quote it. */
+		stsenv_err_set(err, "credential process command %s",
+			       argc < 0 ? "has an unterminated quote" : "is empty");
+		process_destroy(&s->base);
+		return NULL;
+	}
+	s->base.kind = "process";
+	snprintf(s->base.where, sizeof(s->base.where), "%s", s->argv[0]);
+	s->base.fetch = process_fetch;
+	s->base.destroy = process_destroy;
+	return &s->base;
+}

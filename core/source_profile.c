@@ -1,0 +1,465 @@
+/* Credentials named by a profile: the SDKs' INI file, then the CLI's
+ * config.json.  Both are read into one form (struct profile) and mapped onto
+ * the sources that exist.  Values are secrets: errors name keys, never
+ * values, and every copy is wiped before it is freed. */
+#include "source_profile.h"
+
+#include "credjson.h"
+#include "json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_FILE   (1024 * 1024)
+#define MAX_TOKENS 65536 /* config.json: about 60 per profile */
+
+/* clang-format off */
+enum key { K_KIND, K_ID, K_SECRET, K_TOKEN, K_ROLE_NAME, K_ROLE_ARN, K_SESSION, K_POLICY,
+	   K_PROVIDER, K_TOKEN_FILE, K_URI, K_COMMAND, K_REGION, K_ENDPOINT, K_COUNT };
+
+struct dialect {
+	bool ini;
+	const char *keys[K_COUNT]; /* NULL: the format has no such key */
+};
+
+static const struct dialect ini_d = {true, {"type", "access_key_id", "access_key_secret", NULL,
+	"role_name", "role_arn", "role_session_name", "policy", "oidc_provider_arn",
+	"oidc_token_file_path"}};
+static const struct dialect cli_d = {false, {"mode", "access_key_id", "access_key_secret",
+	"sts_token", "ram_role_name", "ram_role_arn", "ram_session_name", NULL, "oidc_provider_arn",
+	"oidc_token_file", "credentials_uri", "process_command", "sts_region", "sts_endpoint"}};
+
+enum act { A_AK, A_STS, A_ECS, A_OIDC, A_URI, A_PROCESS, A_NO };
+#define B(k) (1u << (k))
+static const unsigned needs[] = {
+	[A_AK] = B(K_ID) | B(K_SECRET), [A_STS] = B(K_ID) | B(K_SECRET) | B(K_TOKEN),
+	[A_OIDC] = B(K_ROLE_ARN) | B(K_PROVIDER) | B(K_TOKEN_FILE), [A_URI] = B(K_URI),
+	[A_PROCESS] = B(K_COMMAND)};
+
+#define ASSUME " (AssumeRole with an AccessKey)"
+static const struct mode {
+	bool ini;
+	const char *name;
+	enum act act;
+	const char *note; /* for A_NO */
+} modes[] = {
+	{true, "access_key", A_AK, 0},		{true, "ecs_ram_role", A_ECS, 0},
+	{true, "oidc_role_arn", A_OIDC, 0},	{true, "ram_role_arn", A_NO, ASSUME},
+	{false, "AK", A_AK, 0},			{false, "StsToken", A_STS, 0},
+	{false, "EcsRamRole", A_ECS, 0},	{false, "OIDC", A_OIDC, 0},
+	{false, "CredentialsURI", A_URI, 0},	{false, "External", A_PROCESS, 0},
+	{false, "RamRoleArn", A_NO, ASSUME},	{false, "CloudSSO", A_NO, ""},
+	{false, "OAuth", A_NO, ""},
+	{false, "ChainableRamRoleArn", A_NO, " (AssumeRole from another profile)"},
+};
+/* clang-format on */
+
+struct profile {
+	const struct dialect *d;
+	char name[64];	  /* printable excerpt, safe to log */
+	char *v[K_COUNT]; /* NULL when absent or empty */
+};
+
+static void wipe_free(char *s, size_t len)
+{
+	if (s)
+		explicit_bzero(s, len);
+	free(s);
+}
+
+static void profile_clear(struct profile *p)
+{
+	for (int k = 0; k < K_COUNT; k++)
+		wipe_free(p->v[k], p->v[k] ? strlen(p->v[k]) : 0);
+}
+
+static void set_name(struct profile *p, const char *name)
+{
+	stsenv_json_excerpt(name, strlen(name), p->name, sizeof(p->name));
+}
+
+static const char *env(stsenv_getenv_fn get, const char *name)
+{
+	const char *v = get(name);
+
+	return v && *v ? v : NULL;
+}
+
+static bool env_true(stsenv_getenv_fn get, const char *name)
+{
+	const char *v = get(name);
+
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+/* 1 with the file in *buf (NUL-terminated), 0 if it does not exist, -1 with
+ * err set (the caller names the file). */
+static int load(const char *path, char **buf, size_t *len, struct stsenv_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc = -1;
+	struct stat st;
+	ssize_t n = 0;
+
+	*buf = NULL;
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
+	if (fd < 0)
+		stsenv_err_set(err, "%s", strerror(errno));
+	else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		stsenv_err_set(err, "not a regular file");
+	else if (st.st_size > MAX_FILE)
+		stsenv_err_set(err, "too large (limit %d bytes)", MAX_FILE);
+	else if (!(*buf = malloc((size_t)st.st_size + 1)))
+		stsenv_err_set(err, "out of memory");
+	else
+		rc = 1;
+	for (*len = 0; rc > 0 && *len < (size_t)st.st_size; *len += (size_t)n) {
+		n = read(fd, *buf + *len, (size_t)st.st_size - *len);
+		if (n < 0 && errno == EINTR)
+			n = 0;
+		else if (n <= 0) /* an error, or the file shrank under us */
+			break;
+	}
+	if (rc > 0 && n < 0) {
+		stsenv_err_set(err, "%s", strerror(errno));
+		wipe_free(*buf, *len);
+		rc = -1;
+	} else if (rc > 0) {
+		(*buf)[*len] = '\0';
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static char *trim(char *s)
+{
+	char *e = s + strlen(s);
+
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Section `want` of an INI file (buf is modified): 1 found, 0 not, -1 err.
+ * A '#' or ';' after a blank starts a comment; quotes are not special. */
+static int ini_read(char *buf, const char *want, struct profile *p, struct stsenv_err *err)
+{
+	bool in = false, found = false;
+	unsigned seen = 0;
+	int lineno = 0;
+
+	if (strncmp(buf, "\xef\xbb\xbf", 3) == 0)
+		buf += 3;
+	for (char *line = buf, *next; line; line = next) {
+		char *s, *eq, *c;
+
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		lineno++;
+		s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			c = strchr(s, ']');
+			in = c && (*c = '\0', strcmp(trim(s + 1), want) == 0);
+			found |= in;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (!(eq = strchr(s, '='))) { /* never quote the line: it may be a secret */
+			stsenv_err_set(err, "line %d: expected key = value", lineno);
+			return -1;
+		}
+		*eq = '\0';
+		/* eq[0] is now NUL, so a comment needs a blank after the '='. */
+		for (c = eq + 1; *c && !(strchr("#;", *c) && (c[-1] == ' ' || c[-1] == '\t')); c++)
+			;
+		*c = '\0';
+		s = trim(s);
+		eq = trim(eq + 1);
+		for (int k = 0; k < K_COUNT; k++) {
+			if (!ini_d.keys[k] || strcmp(s, ini_d.keys[k]) != 0)
+				continue;
+			if (seen & B(k)) {
+				stsenv_err_set(err, "profile %s: %s appears twice", p->name, s);
+				return -1;
+			}
+			seen |= B(k);
+			if (*eq && !(p->v[k] = strdup(eq))) {
+				stsenv_err_set(err, "out of memory");
+				return -1;
+			}
+		}
+	}
+	return found;
+}
+
+/* Decodes string token t of buf (escapes and all) through the strict reader. */
+static char *decode(const char *buf, const jsmntok_t *t)
+{
+	struct stsenv_json *j = malloc(sizeof(*j));
+	char doc[600], *out = NULL;
+	int n = t->end - t->start;
+
+	if (j && t->type == JSMN_STRING && n < 512) {
+		snprintf(doc, sizeof(doc), "{\"v\":\"%.*s\"}", n, buf + t->start);
+		if (stsenv_json_parse(j, doc, strlen(doc), NULL) == 0)
+			out = stsenv_json_strdup(j, stsenv_json_get(j, 0, "v"), 256, "name", NULL);
+	}
+	free(j);
+	return out;
+}
+
+/* The named profile object (its own text, checked strictly) into p. */
+static int cli_profile(const char *buf, size_t len, struct profile *p, struct stsenv_err *err)
+{
+	struct stsenv_json *j = malloc(sizeof(*j));
+	int rc = -1;
+
+	if (!j || stsenv_json_parse(j, buf, len, err) < 0) {
+		if (!j)
+			stsenv_err_set(err, "out of memory");
+		goto out;
+	}
+	for (int k = 0; k < K_COUNT; k++) {
+		int v = cli_d.keys[k] ? stsenv_json_get(j, 0, cli_d.keys[k]) : -1;
+
+		if (v == -2) {
+			stsenv_err_set(err, "%s appears twice", cli_d.keys[k]);
+			goto out;
+		}
+		if (v >= 0 && !stsenv_json_is_null(j, v) &&
+		    !(p->v[k] = stsenv_json_strdup(j, v, STSENV_MAX_TOKEN, cli_d.keys[k], err)))
+			goto out;
+		if (p->v[k] && !*p->v[k]) { /* the CLI writes "" for unused keys */
+			free(p->v[k]);
+			p->v[k] = NULL;
+		}
+	}
+	rc = 1;
+out:
+	if (rc < 0)
+		stsenv_err_prefix(err, "profile %s", p->name);
+	free(j);
+	return rc;
+}
+
+static bool key_is(const char *buf, const jsmntok_t *t, const char *key)
+{
+	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == strlen(key) &&
+	       memcmp(buf + t->start, key, strlen(key)) == 0;
+}
+
+/* Whether object token o of an n-token parse has "name": want. */
+static bool named(const char *buf, const jsmntok_t *t, int n, int o, const char *want)
+{
+	for (int k = o + 1; k + 1 < n && t[k].start < t[o].end; k++) {
+		if (t[k].parent == o && key_is(buf, &t[k], "name")) {
+			char *name = decode(buf, &t[k + 1]);
+			bool same = name && strcmp(name, want) == 0;
+
+			free(name);
+			return same;
+		}
+	}
+	return false;
+}
+
+/* Profile `want` (NULL: the one "current" names) of config.json: 1 found,
+ * 0 not, -1 err.  The file holds every profile, more than the strict reader
+ * takes at once, so jsmn finds the profile and the strict reader reads it. */
+static int cli_read(const char *buf, size_t len, const char *want, struct profile *p,
+		    struct stsenv_err *err)
+{
+	jsmn_parser jp;
+	jsmntok_t *t = NULL;
+	int n, rc = 0, cur = -1, arr = -1;
+	char *current = NULL;
+
+	jsmn_init(&jp);
+	n = jsmn_parse(&jp, buf, len, NULL, 0);
+	if (n > 0 && n <= MAX_TOKENS && (t = calloc((size_t)n, sizeof(*t)))) {
+		jsmn_init(&jp);
+		n = jsmn_parse(&jp, buf, len, t, (unsigned)n);
+	}
+	if (n < 1 || !t || t[0].type != JSMN_OBJECT) {
+		stsenv_err_set(err, "%s",
+			       n > MAX_TOKENS ? "too many JSON tokens"
+			       : n > 0 && !t  ? "out of memory"
+					      : "not a valid JSON object");
+		free(t);
+		return -1;
+	}
+	/* Top-level keys are the tokens whose parent is the object. */
+	for (int i = 1; i + 1 < n; i++) {
+		if (t[i].parent == 0 && key_is(buf, &t[i], "current"))
+			cur = i + 1;
+		if (t[i].parent == 0 && key_is(buf, &t[i], "profiles") &&
+		    t[i + 1].type == JSMN_ARRAY)
+			arr = i + 1;
+	}
+	if (!want && cur > 0)
+		want = current = decode(buf, &t[cur]);
+	if (!want || !*want)
+		want = "default";
+	set_name(p, want);
+	for (int i = arr + 1; arr > 0 && i < n && t[i].start < t[arr].end; i++) {
+		if (t[i].parent == arr && t[i].type == JSMN_OBJECT && named(buf, t, n, i, want)) {
+			rc = cli_profile(buf + t[i].start, (size_t)(t[i].end - t[i].start), p, err);
+			break;
+		}
+	}
+	free(current);
+	free(t);
+	return rc;
+}
+
+
+/* Maps a profile onto a source.  *configured is true unless a plain
+ * AccessKey is skipped in automatic mode. */
+static struct stsenv_source *build(const struct profile *p, stsenv_getenv_fn get, bool automatic,
+				   bool *configured, char *why, size_t whylen,
+				   struct stsenv_err *err)
+{
+	const char *word = p->d->keys[K_KIND], *kind = p->v[K_KIND], *const *v = (void *)p->v;
+	const struct mode *m = NULL;
+	struct stsenv_source *src = NULL;
+	struct stsenv_oidc_params oidc = {0};
+	struct stsenv_ecs_params ecs = {0};
+	struct stsenv_cred cred;
+	char ex[64], where[160];
+	bool own;
+
+	*configured = true;
+	for (size_t i = 0; kind && !m && i < sizeof(modes) / sizeof(modes[0]); i++)
+		m = modes[i].ini == p->d->ini && !strcmp(modes[i].name, kind) ? &modes[i] : NULL;
+	if (!kind) {
+		stsenv_err_set(err, "profile %s: %s is missing", p->name, word);
+		return NULL;
+	}
+	if (!m) {
+		stsenv_json_excerpt(kind, strlen(kind), ex, sizeof(ex));
+		stsenv_err_set(err, "profile %s: unknown %s \"%s\"", p->name, word, ex);
+		return NULL;
+	}
+	if (m->act == A_NO) {
+		stsenv_err_set(err, "profile %s: %s %s%s is not supported by stsenv yet", p->name,
+			       word, m->name, m->note);
+		return NULL;
+	}
+	for (int k = 0; k < K_COUNT; k++) {
+		if ((needs[m->act] & B(k)) && !v[k]) {
+			stsenv_err_set(err, "profile %s: %s is missing", p->name, p->d->keys[k]);
+			return NULL;
+		}
+	}
+	if (m->act == A_AK && automatic) {
+		*configured = false;
+		snprintf(why, whylen,
+			 "profile %s holds a static AccessKey "
+			 "(served only with STSENV_SOURCE=profile)",
+			 p->name);
+		return NULL;
+	}
+	switch (m->act) {
+	case A_AK:
+	case A_STS:
+		stsenv_redact_id(v[K_ID], ex, sizeof(ex));
+		snprintf(where, sizeof(where), "profile %s (%s %s)", p->name,
+			 m->act == A_AK ? "AccessKey" : "StsToken", ex);
+		cred = (struct stsenv_cred){p->v[K_ID], p->v[K_SECRET], p->v[K_TOKEN],
+					    STSENV_NO_EXPIRY};
+		src = stsenv_source_static_new(&cred, where, err);
+		break;
+	case A_ECS:
+		ecs.endpoint = env(get, "STSENV_ECS_ENDPOINT");
+		if (!ecs.endpoint)
+			ecs.endpoint = "http://100.100.100.200";
+		ecs.role = v[K_ROLE_NAME];
+		ecs.v1_disabled = env_true(get, "ALIBABA_CLOUD_IMDSV1_DISABLED");
+		src = stsenv_source_ecs_new(&ecs, err);
+		break;
+	case A_OIDC:
+		oidc.role_arn = v[K_ROLE_ARN];
+		oidc.provider_arn = v[K_PROVIDER];
+		oidc.token_file = v[K_TOKEN_FILE];
+		oidc.session_name = v[K_SESSION];
+		oidc.policy = v[K_POLICY];
+		/* A profile's own STS region or endpoint replaces both of the env's. */
+		own = v[K_REGION] || v[K_ENDPOINT];
+		oidc.endpoint = own ? v[K_ENDPOINT] : env(get, "ALIBABA_CLOUD_STS_ENDPOINT");
+		oidc.region = own ? v[K_REGION] : env(get, "ALIBABA_CLOUD_STS_REGION");
+		oidc.vpc = env_true(get, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED");
+		oidc.duration_s = stsenv_duration_setting(get);
+		src = stsenv_source_oidc_new(&oidc, err);
+		break;
+	case A_URI: src = stsenv_source_uri_new(v[K_URI], err); break;
+	case A_PROCESS: src = stsenv_source_process_new(v[K_COMMAND], err); break;
+	case A_NO: break;
+	}
+	if (!src)
+		stsenv_err_prefix(err, "profile %s", p->name);
+	return src;
+}
+
+struct stsenv_source *stsenv_source_profile_new(stsenv_getenv_fn get, bool automatic,
+						bool *configured, char *why, size_t whylen,
+						struct stsenv_err *err)
+{
+	const char *home = env(get, "HOME"), *sel = env(get, "ALIBABA_CLOUD_PROFILE");
+	const char *ini = env(get, "ALIBABA_CLOUD_CREDENTIALS_FILE");
+	struct profile p = {.d = &ini_d};
+	struct stsenv_source *src = NULL;
+	char path[4096], *buf;
+	size_t len;
+	int rc = 0;
+
+	*configured = false;
+	if (whylen)
+		why[0] = '\0';
+	set_name(&p, sel ? sel : "default");
+	if (ini) {
+		snprintf(path, sizeof(path), "%s", ini);
+		rc = load(path, &buf, &len, err);
+	}
+	for (const char *f = "credentials"; !ini && home && f && !rc;
+	     f = strcmp(f, "credentials") == 0 ? "credentials.ini" : NULL) {
+		snprintf(path, sizeof(path), "%s/.alibabacloud/%s", home, f);
+		rc = load(path, &buf, &len, err);
+	}
+	if (rc > 0) {
+		rc = ini_read(buf, sel ? sel : "default", &p, err);
+		wipe_free(buf, len);
+	}
+	if (rc == 0 && home) { /* the INI file does not name the profile: config.json */
+		profile_clear(&p);
+		p = (struct profile){.d = &cli_d};
+		set_name(&p, sel ? sel : "default");
+		snprintf(path, sizeof(path), "%s/.aliyun/config.json", home);
+		rc = load(path, &buf, &len, err);
+		if (rc > 0) {
+			rc = cli_read(buf, len, sel, &p, err);
+			wipe_free(buf, len);
+		}
+	}
+	if (rc == 0)
+		snprintf(why, whylen, "no profile %s in %s or ~/.aliyun/config.json", p.name,
+			 ini ? ini : "~/.alibabacloud/credentials");
+	else if (rc > 0)
+		src = build(&p, get, automatic, configured, why, whylen, err);
+	if (rc < 0 || (!src && *configured)) {
+		*configured = true;
+		stsenv_err_prefix(err, "%s", path);
+	}
+	profile_clear(&p);
+	return src;
+}
