@@ -79,7 +79,7 @@ install: all
 	install -m 0644 $(BUILD)/libstsenv.so $(DESTDIR)$(LIBDIR)/libstsenv.so
 
 format:
-	clang-format -i core/*.[ch] preload/*.[ch] tests/unit/*.[ch] tests/progs/*.c
+	clang-format -i core/*.[ch] preload/*.[ch] tests/unit/*.[ch] tests/progs/*.c bench/*.c
 
 clean:
 	rm -rf build

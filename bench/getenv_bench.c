@@ -116,8 +116,9 @@ int main(void)
 	printf("environment: %d variables; middle one: %s\n\n", count, name);
 	printf("| %-58s | %10s | %10s | %5s | %7s | %s |\n", "measure", "stsenv", "baseline",
 	       "ratio", "goal", "");
-	printf("|%s|%s|%s|%s|%s|%s|\n", "------------------------------------------------------------",
-	       "------------", "------------", "-------", "---------", "-----");
+	printf("|%s|%s|%s|%s|%s|%s|\n",
+	       "------------------------------------------------------------", "------------",
+	       "------------", "-------", "---------", "-----");
 	row("getenv(missing name): interposed vs libc", cost(getenv, "NOT_SET_ANYWHERE", n),
 	    cost(libc, "NOT_SET_ANYWHERE", n), 1.05);
 	row("getenv(\"PATH\"): interposed vs libc", cost(getenv, "PATH", n), cost(libc, "PATH", n),
@@ -127,7 +128,8 @@ int main(void)
 	double one = threaded(1, n);
 	for (int k = 2; k <= 16; k *= 2) {
 		char what[80];
-		snprintf(what, sizeof(what), "managed getenv, %d threads vs 1 (CPU ns per call)", k);
+		snprintf(what, sizeof(what), "managed getenv, %d threads vs 1 (CPU ns per call)",
+			 k);
 		row(what, threaded(k, n / 2), one, 1.2);
 	}
 	return 0;

@@ -19,8 +19,7 @@ static void copy(char *dst, size_t len, const char *src, const char *name)
 		memcpy(dst, src, strlen(src) + 1);
 }
 
-static int64_t number(stsenv_getenv_fn get, const char *name, int64_t def, int64_t lo,
-		      int64_t hi)
+static int64_t number(stsenv_getenv_fn get, const char *name, int64_t def, int64_t lo, int64_t hi)
 {
 	const char *v = get(name);
 	char *end;
@@ -31,8 +30,9 @@ static int64_t number(stsenv_getenv_fn get, const char *name, int64_t def, int64
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (errno || *end || n < lo || n > hi) {
-		stsenv_log(STSENV_LOG_WARN, "%s=\"%.40s\" is not a number from %lld to %lld; using %lld",
-			   name, v, (long long)lo, (long long)hi, (long long)def);
+		stsenv_log(STSENV_LOG_WARN,
+			   "%s=\"%.40s\" is not a number from %lld to %lld; using %lld", name, v,
+			   (long long)lo, (long long)hi, (long long)def);
 		return def;
 	}
 	return n;
@@ -73,7 +73,8 @@ void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get)
 		copy(c->log_file, sizeof(c->log_file), v, "STSENV_LOG_FILE");
 	stsenv_log_setup(c->log_level, c->log_file);
 	if (bad_level)
-		stsenv_log(STSENV_LOG_WARN, "STSENV_LOG=\"%.20s\" is not off|error|warn|info|debug", v);
+		stsenv_log(STSENV_LOG_WARN, "STSENV_LOG=\"%.20s\" is not off|error|warn|info|debug",
+			   v);
 
 	snprintf(c->source, sizeof(c->source), "auto");
 	v = get("STSENV_SOURCE");
@@ -149,7 +150,10 @@ static struct stsenv_source *try_kind(int k, const struct stsenv_config *c, stse
 	case K_OIDC:
 		if (!get("ALIBABA_CLOUD_ROLE_ARN") || !get("ALIBABA_CLOUD_OIDC_PROVIDER_ARN") ||
 		    !get("ALIBABA_CLOUD_OIDC_TOKEN_FILE")) {
-			why(sel, k, "%sALIBABA_CLOUD_ROLE_ARN, _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE not all set", "");
+			why(sel, k,
+			    "%sALIBABA_CLOUD_ROLE_ARN, _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE not "
+			    "all set",
+			    "");
 			return NULL;
 		}
 		*configured = true;
@@ -167,9 +171,8 @@ static struct stsenv_source *try_kind(int k, const struct stsenv_config *c, stse
 			},
 			err);
 	case K_PROFILE: {
-		struct stsenv_source *src =
-			stsenv_source_profile_new(get, automatic, configured, sel->why[k],
-						  sizeof(sel->why[k]), err);
+		struct stsenv_source *src = stsenv_source_profile_new(
+			get, automatic, configured, sel->why[k], sizeof(sel->why[k]), err);
 		return src;
 	}
 	case K_ECS:
@@ -181,7 +184,8 @@ static struct stsenv_source *try_kind(int k, const struct stsenv_config *c, stse
 		/* The metadata address is never probed unasked: auto needs the
 		 * role named; STSENV_SOURCE=ecs may discover it. */
 		if (automatic && (!v || !*v)) {
-			why(sel, k, "%sALIBABA_CLOUD_ECS_METADATA is not set (never probed unasked)", "");
+			why(sel, k,
+			    "%sALIBABA_CLOUD_ECS_METADATA is not set (never probed unasked)", "");
 			return NULL;
 		}
 		*configured = true;
@@ -200,7 +204,7 @@ struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv
 					   struct stsenv_selection *sel, struct stsenv_err *err)
 {
 	static const char *const kinds[STSENV_SOURCE_KINDS] = {"uri", "file", "oidc", "profile",
-								"ecs"};
+							       "ecs"};
 	bool automatic = strcmp(c->source, "auto") == 0;
 	int asked = 0;
 
@@ -236,15 +240,17 @@ struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv
 			/* configured but broken: say so, do not fall through to the next */
 			for (int r = k + 1; r < STSENV_SOURCE_KINDS; r++) {
 				sel->kinds[r] = kinds[r];
-				why(sel, r, "%snot tried: a source earlier in the chain is configured", "");
+				why(sel, r,
+				    "%snot tried: a source earlier in the chain is configured", "");
 			}
 			return NULL;
 		}
 	}
 	if (automatic)
-		stsenv_err_set(err, "no credential source is configured (set "
-				    "ALIBABA_CLOUD_CREDENTIALS_URI, provide %s, set the OIDC "
-				    "variables or ALIBABA_CLOUD_ECS_METADATA, or a profile)",
+		stsenv_err_set(err,
+			       "no credential source is configured (set "
+			       "ALIBABA_CLOUD_CREDENTIALS_URI, provide %s, set the OIDC "
+			       "variables or ALIBABA_CLOUD_ECS_METADATA, or a profile)",
 			       c->file);
 	else
 		stsenv_err_set(err, "STSENV_SOURCE=%s is not configured: %s", c->source,

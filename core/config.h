@@ -15,15 +15,15 @@ typedef char *(*stsenv_getenv_fn)(const char *name);
 #define STSENV_DEFAULT_FILE "/mnt/.alibabacloud/credentials"
 
 struct stsenv_config {
-	char source[16];       /* auto, uri, file, oidc, profile, ecs */
-	char file[1024];       /* STSENV_CREDENTIALS_FILE */
-	int64_t margin_ms;     /* STSENV_REFRESH_MARGIN (seconds) */
-	int64_t timeout_ms;    /* STSENV_TIMEOUT_MS */
-	int duration_s;        /* STSENV_DURATION: AssumeRole* session length */
-	int log_level;         /* STSENV_LOG */
-	char log_file[1024];   /* STSENV_LOG_FILE */
-	bool override;         /* STSENV_OVERRIDE=1 */
-	char vars[2048];       /* STSENV_VARS */
+	char source[16];     /* auto, uri, file, oidc, profile, ecs */
+	char file[1024];     /* STSENV_CREDENTIALS_FILE */
+	int64_t margin_ms;   /* STSENV_REFRESH_MARGIN (seconds) */
+	int64_t timeout_ms;  /* STSENV_TIMEOUT_MS */
+	int duration_s;	     /* STSENV_DURATION: AssumeRole* session length */
+	int log_level;	     /* STSENV_LOG */
+	char log_file[1024]; /* STSENV_LOG_FILE */
+	bool override;	     /* STSENV_OVERRIDE=1 */
+	char vars[2048];     /* STSENV_VARS */
 };
 
 /* Reads every STSENV_* setting; a bad value is logged (once, here) and the

@@ -77,16 +77,11 @@ struct stsenv_snap *stsenv_snap_new(const struct stsenv_cred *c, int64_t now_rea
 const char *stsenv_snap_field(const struct stsenv_snap *s, enum stsenv_field f)
 {
 	switch (f) {
-	case STSENV_F_ID:
-		return s->id;
-	case STSENV_F_SECRET:
-		return s->secret;
-	case STSENV_F_TOKEN:
-		return s->token;
-	case STSENV_F_EXPIRATION:
-		return s->expiration;
-	default:
-		return NULL;
+	case STSENV_F_ID: return s->id;
+	case STSENV_F_SECRET: return s->secret;
+	case STSENV_F_TOKEN: return s->token;
+	case STSENV_F_EXPIRATION: return s->expiration;
+	default: return NULL;
 	}
 }
 

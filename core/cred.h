@@ -11,10 +11,10 @@
 #define STSENV_NO_EXPIRY INT64_MAX
 
 /* Caps on what a source may hand us.  Real STS tokens are 1-2 KiB. */
-#define STSENV_MAX_BODY (64 * 1024)
-#define STSENV_MAX_ID 256
+#define STSENV_MAX_BODY	  (64 * 1024)
+#define STSENV_MAX_ID	  256
 #define STSENV_MAX_SECRET 256
-#define STSENV_MAX_TOKEN (16 * 1024)
+#define STSENV_MAX_TOKEN  (16 * 1024)
 
 enum stsenv_field {
 	STSENV_F_ID,
@@ -28,8 +28,8 @@ enum stsenv_field {
 struct stsenv_cred {
 	char *id;
 	char *secret;
-	char *token;     /* NULL: a long-term key */
-	int64_t exp_ms;  /* Unix time in ms (UTC), or STSENV_NO_EXPIRY */
+	char *token;	/* NULL: a long-term key */
+	int64_t exp_ms; /* Unix time in ms (UTC), or STSENV_NO_EXPIRY */
 };
 
 void stsenv_cred_clear(struct stsenv_cred *c);
@@ -38,10 +38,10 @@ bool stsenv_cred_equal(const struct stsenv_cred *a, const struct stsenv_cred *b)
 struct stsenv_snap {
 	const char *id;
 	const char *secret;
-	const char *token;        /* NULL when the source gave none */
-	const char *expiration;   /* ISO 8601 UTC; NULL when it never expires */
-	int64_t exp_real_ms;      /* STSENV_NO_EXPIRY when it never expires */
-	int64_t exp_mono_ms;      /* the same deadline on the monotonic clock */
+	const char *token;	/* NULL when the source gave none */
+	const char *expiration; /* ISO 8601 UTC; NULL when it never expires */
+	int64_t exp_real_ms;	/* STSENV_NO_EXPIRY when it never expires */
+	int64_t exp_mono_ms;	/* the same deadline on the monotonic clock */
 	uint64_t generation;
 };
 

@@ -17,8 +17,8 @@ void stsenv_json_excerpt(const char *s, size_t len, char *buf, size_t buflen)
 	buf[o] = '\0';
 }
 
-const struct stsenv_cred_keys stsenv_sts_keys = {"AccessKeyId", "AccessKeySecret",
-						  "SecurityToken", "Expiration"};
+const struct stsenv_cred_keys stsenv_sts_keys = {"AccessKeyId", "AccessKeySecret", "SecurityToken",
+						 "Expiration"};
 
 static int field(struct stsenv_json *j, int obj, const char *key, bool required, size_t max,
 		 char **out, struct stsenv_err *err)
@@ -106,7 +106,8 @@ int stsenv_cred_from_json_keys(const char *buf, size_t len, const char *object,
 	    field(j, obj, keys->secret, true, STSENV_MAX_SECRET, &c.secret, err) < 0 ||
 	    field(j, obj, keys->token, flags & STSENV_CJ_REQUIRE_TOKEN, STSENV_MAX_TOKEN, &c.token,
 		  err) < 0 ||
-	    field(j, obj, keys->expiration, flags & STSENV_CJ_REQUIRE_EXPIRATION, 64, &exp, err) < 0)
+	    field(j, obj, keys->expiration, flags & STSENV_CJ_REQUIRE_EXPIRATION, 64, &exp, err) <
+		    0)
 		goto out;
 	c.exp_ms = STSENV_NO_EXPIRY;
 	if (exp && !stsenv_parse_iso8601(exp, strlen(exp), &c.exp_ms)) {

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#define STSENV_CJ_REQUIRE_TOKEN 1u      /* SecurityToken must be present */
+#define STSENV_CJ_REQUIRE_TOKEN	     1u /* SecurityToken must be present */
 #define STSENV_CJ_REQUIRE_EXPIRATION 2u /* Expiration must be present */
 
 /* The member names of the four fields: STS's ("AccessKeyId", ...) or the

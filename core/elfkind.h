@@ -8,7 +8,7 @@ enum stsenv_elf_kind {
 	STSENV_ELF_OTHER,   /* not ELF (a script), or unreadable */
 	STSENV_ELF_DYNAMIC, /* loads the preload */
 	STSENV_ELF_STATIC,  /* no program interpreter: never loads it */
-	STSENV_ELF_GO,      /* a Go program, static or not */
+	STSENV_ELF_GO,	    /* a Go program, static or not */
 };
 
 enum stsenv_elf_kind stsenv_elf_kind(const char *path);

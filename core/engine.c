@@ -13,16 +13,16 @@
 
 #include "timeutil.h"
 
-#define SEC 1000
+#define SEC		     1000
 #define LONG_TERM_RECHECK_MS (300 * SEC) /* a key without expiry: look again */
-#define BACKOFF_BASE_MS (1 * SEC)
-#define BACKOFF_CAP_MS (60 * SEC)
+#define BACKOFF_BASE_MS	     (1 * SEC)
+#define BACKOFF_CAP_MS	     (60 * SEC)
 
 struct stsenv_engine {
 	/* Read on every getenv without a lock. */
 	_Atomic(const struct stsenv_snap *) current;
 	_Atomic int64_t next_attempt; /* monotonic ms */
-	atomic_bool kicked;           /* a background refresh was requested */
+	atomic_bool kicked;	      /* a background refresh was requested */
 
 	/* Everything below is guarded by mu. */
 	pthread_mutex_t mu;
@@ -79,7 +79,8 @@ int64_t stsenv_refresh_at(int64_t now_mono, int64_t exp_mono, int64_t margin_ms,
 		return now_mono + LONG_TERM_RECHECK_MS;
 	/* From Expiration - margin onwards, spread over a fifth of the margin
 	 * so that a fleet of processes does not ask in the same second. */
-	at = exp_mono - margin_ms + (jitter_max > 0 ? (int64_t)(rnd % (uint64_t)(jitter_max + 1)) : 0);
+	at = exp_mono - margin_ms +
+	     (jitter_max > 0 ? (int64_t)(rnd % (uint64_t)(jitter_max + 1)) : 0);
 	if (at < now_mono + min_gap(exp_mono - now_mono))
 		at = now_mono + min_gap(exp_mono - now_mono);
 	return at;
@@ -158,12 +159,13 @@ static void settle(struct stsenv_engine *e, enum stsenv_fetch_rc rc, struct stse
 	if (rc == STSENV_FETCH_OK && c->exp_ms != STSENV_NO_EXPIRY && c->exp_ms <= real) {
 		char when[32];
 		stsenv_format_iso8601(c->exp_ms, when, sizeof(when));
-		stsenv_err_set(err, "%s %s returned a credential that expired at %s", e->source->kind,
-			       e->source->where, when);
+		stsenv_err_set(err, "%s %s returned a credential that expired at %s",
+			       e->source->kind, e->source->where, when);
 		rc = STSENV_FETCH_ERR;
 	}
-	if (rc == STSENV_FETCH_OK && cur && stsenv_cred_equal(c, &(struct stsenv_cred){
-		(char *)cur->id, (char *)cur->secret, (char *)cur->token, cur->exp_real_ms}))
+	if (rc == STSENV_FETCH_OK && cur &&
+	    stsenv_cred_equal(c, &(struct stsenv_cred){(char *)cur->id, (char *)cur->secret,
+						       (char *)cur->token, cur->exp_real_ms}))
 		rc = STSENV_FETCH_UNCHANGED;
 	if (rc == STSENV_FETCH_UNCHANGED && !cur_valid) {
 		stsenv_err_set(err, "%s %s still holds the expired credential", e->source->kind,
@@ -179,8 +181,9 @@ static void settle(struct stsenv_engine *e, enum stsenv_fetch_rc rc, struct stse
 			e->generation++;
 			e->fetched++;
 			atomic_store_explicit(&e->current, s, memory_order_release);
-			atomic_store(&e->next_attempt,
-				     stsenv_refresh_at(now, s->exp_mono_ms, e->margin_ms, next_rand(e)));
+			atomic_store(
+				&e->next_attempt,
+				stsenv_refresh_at(now, s->exp_mono_ms, e->margin_ms, next_rand(e)));
 			describe(s, what, sizeof(what));
 			stsenv_log(e->failures ? STSENV_LOG_WARN : STSENV_LOG_INFO,
 				   "%snew credential %s from %s, next refresh in %llds",
@@ -194,9 +197,10 @@ static void settle(struct stsenv_engine *e, enum stsenv_fetch_rc rc, struct stse
 		gap += (int64_t)(next_rand(e) % (uint64_t)(gap / 4 + 1));
 		atomic_store(&e->next_attempt, now + gap);
 		if (e->failures)
-			stsenv_log(STSENV_LOG_WARN, "recovered: %s %s answers again", e->source->kind,
-				   e->source->where);
-		stsenv_log(STSENV_LOG_DEBUG, "%s returned the same credential; asking again in %lld ms",
+			stsenv_log(STSENV_LOG_WARN, "recovered: %s %s answers again",
+				   e->source->kind, e->source->where);
+		stsenv_log(STSENV_LOG_DEBUG,
+			   "%s returned the same credential; asking again in %lld ms",
 			   e->source->kind, (long long)gap);
 	}
 	if (rc == STSENV_FETCH_ERR) {
@@ -246,9 +250,7 @@ static void attempt(struct stsenv_engine *e)
 		rc = STSENV_FETCH_OK;
 		from_peer = true;
 		break;
-	case STSENV_PEER_BUSY:
-		rc = STSENV_FETCH_DEFERRED;
-		break;
+	case STSENV_PEER_BUSY: rc = STSENV_FETCH_DEFERRED; break;
 	default:
 		rc = e->source->fetch(e->source, e->timeout_ms, &c, &err);
 		if (e->peer) {

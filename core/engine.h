@@ -29,10 +29,10 @@ struct stsenv_peer {
 struct stsenv_engine_opts {
 	struct stsenv_source *source; /* owned by the engine from now on */
 	const struct stsenv_clock *clock;
-	int64_t margin_ms;  /* refresh from Expiration - margin onwards */
-	int64_t timeout_ms; /* bound on one fetch, and on any caller's wait */
-	uint64_t seed;      /* for jitter */
-	bool background;    /* refresh in a lazily started thread */
+	int64_t margin_ms;		/* refresh from Expiration - margin onwards */
+	int64_t timeout_ms;		/* bound on one fetch, and on any caller's wait */
+	uint64_t seed;			/* for jitter */
+	bool background;		/* refresh in a lazily started thread */
 	const struct stsenv_peer *peer; /* optional */
 };
 
@@ -71,10 +71,10 @@ void stsenv_engine_adopt(struct stsenv_engine *e, const struct stsenv_cred *c);
 struct stsenv_engine_status {
 	const struct stsenv_snap *current; /* may have expired */
 	uint64_t attempts;
-	uint64_t fetched;     /* attempts that produced a new credential */
-	uint64_t from_peer;   /* of those, taken from the tree's page */
-	uint64_t unchanged;   /* attempts that returned the same one */
-	unsigned failures;    /* consecutive */
+	uint64_t fetched;   /* attempts that produced a new credential */
+	uint64_t from_peer; /* of those, taken from the tree's page */
+	uint64_t unchanged; /* attempts that returned the same one */
+	unsigned failures;  /* consecutive */
 	int64_t next_attempt_in_ms;
 	bool thread_started;
 	char last_error[384]; /* "" when the last attempt succeeded */

@@ -39,15 +39,15 @@ static void load_curl(void)
 			 "cannot load libcurl.so.4 (Debian package libcurl4): %s", e ? e : "?");
 		return;
 	}
-#define SYM(field, name)                                                                  \
-	do {                                                                              \
-		*(void **)&curl.field = dlsym(h, name);                                   \
-		if (!curl.field) {                                                        \
-			snprintf(curl.load_error, sizeof(curl.load_error),                \
-				 "libcurl.so.4 has no %s", name);                         \
-			curl.easy_init = NULL;                                            \
-			return;                                                           \
-		}                                                                         \
+#define SYM(field, name)                                                                           \
+	do {                                                                                       \
+		*(void **)&curl.field = dlsym(h, name);                                            \
+		if (!curl.field) {                                                                 \
+			snprintf(curl.load_error, sizeof(curl.load_error),                         \
+				 "libcurl.so.4 has no %s", name);                                  \
+			curl.easy_init = NULL;                                                     \
+			return;                                                                    \
+		}                                                                                  \
 	} while (0)
 	SYM(global_init, "curl_global_init");
 	SYM(easy_setopt, "curl_easy_setopt");
@@ -162,8 +162,7 @@ void stsenv_url_redact(const char *url, char *buf, size_t len)
 	at = memchr(host, '@', (size_t)(end - host));
 	if (at)
 		host = at + 1;
-	snprintf(buf, len, "%.*s%.*s", (int)scheme, url,
-		 (int)strcspn(host, "?#"), host);
+	snprintf(buf, len, "%.*s%.*s", (int)scheme, url, (int)strcspn(host, "?#"), host);
 }
 
 int stsenv_http_do(const struct stsenv_http_req *req, struct stsenv_http_resp *resp,
@@ -198,8 +197,9 @@ int stsenv_http_do(const struct stsenv_http_req *req, struct stsenv_http_resp *r
 	curl.easy_setopt(h, CURLOPT_URL, req->url);
 	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
-	curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(req->connect_timeout_ms ? req->connect_timeout_ms : req->timeout_ms));
+	curl.easy_setopt(
+		h, CURLOPT_CONNECTTIMEOUT_MS,
+		(long)(req->connect_timeout_ms ? req->connect_timeout_ms : req->timeout_ms));
 	curl.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cloexec);
 	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl.easy_setopt(h, CURLOPT_WRITEDATA, &sink);

@@ -11,13 +11,13 @@
 #include <stdint.h>
 
 struct stsenv_http_req {
-	const char *method;          /* "GET" (default), "PUT", "POST" */
+	const char *method; /* "GET" (default), "PUT", "POST" */
 	const char *url;
-	const char *const *headers;  /* NULL-terminated "Name: value" list, or NULL */
-	const char *body;            /* request body for PUT/POST, or NULL */
-	int64_t timeout_ms;          /* whole transfer */
-	int64_t connect_timeout_ms;  /* 0: same as timeout_ms */
-	size_t max_body;             /* larger responses are an error */
+	const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
+	const char *body;	    /* request body for PUT/POST, or NULL */
+	int64_t timeout_ms;	    /* whole transfer */
+	int64_t connect_timeout_ms; /* 0: same as timeout_ms */
+	size_t max_body;	    /* larger responses are an error */
 };
 
 struct stsenv_http_resp {

@@ -80,19 +80,13 @@ static const char *check_value(const char *p, const char *end)
 	if (p == end)
 		return NULL;
 	switch (*p) {
-	case '"':
-		return check_string(p, end);
-	case 't':
-		return check_literal(p, end, "true");
-	case 'f':
-		return check_literal(p, end, "false");
-	case 'n':
-		return check_literal(p, end, "null");
+	case '"': return check_string(p, end);
+	case 't': return check_literal(p, end, "true");
+	case 'f': return check_literal(p, end, "false");
+	case 'n': return check_literal(p, end, "null");
 	case '{':
-	case '[':
-		break;
-	default:
-		return check_number(p, end);
+	case '[': break;
+	default: return check_number(p, end);
 	}
 	close = *p == '{' ? '}' : ']';
 	p = skip_ws(p + 1, end);
@@ -120,8 +114,7 @@ static const char *check_value(const char *p, const char *end)
 	}
 }
 
-int stsenv_json_parse(struct stsenv_json *j, const char *buf, size_t len,
-		      struct stsenv_err *err)
+int stsenv_json_parse(struct stsenv_json *j, const char *buf, size_t len, struct stsenv_err *err)
 {
 	jsmn_parser p;
 	size_t end;
@@ -141,14 +134,9 @@ int stsenv_json_parse(struct stsenv_json *j, const char *buf, size_t len,
 		stsenv_err_set(err, "JSON too complex (more than %d tokens)",
 			       STSENV_JSON_MAX_TOKENS);
 		return -1;
-	case JSMN_ERROR_PART:
-		stsenv_err_set(err, "JSON incomplete (truncated?)");
-		return -1;
-	case JSMN_ERROR_INVAL:
-		stsenv_err_set(err, "invalid JSON");
-		return -1;
-	default:
-		break;
+	case JSMN_ERROR_PART: stsenv_err_set(err, "JSON incomplete (truncated?)"); return -1;
+	case JSMN_ERROR_INVAL: stsenv_err_set(err, "invalid JSON"); return -1;
+	default: break;
 	}
 	if (n < 1 || j->toks[0].type != JSMN_OBJECT) {
 		stsenv_err_set(err, "JSON is not an object");
@@ -327,8 +315,7 @@ char *stsenv_json_strdup(const struct stsenv_json *j, int idx, size_t max, const
 			dst += put_utf8(dst, cp);
 			src += used;
 			break;
-		default: /* \b \f \n \r \t: control characters, refused */
-			goto bad;
+		default: /* \b \f \n \r \t: control characters, refused */ goto bad;
 		}
 	}
 	*dst = '\0';

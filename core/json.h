@@ -23,8 +23,7 @@ struct stsenv_json {
 };
 
 /* Parses buf as exactly one JSON object.  On failure err says why. */
-int stsenv_json_parse(struct stsenv_json *j, const char *buf, size_t len,
-		      struct stsenv_err *err);
+int stsenv_json_parse(struct stsenv_json *j, const char *buf, size_t len, struct stsenv_err *err);
 
 /* Index of the value of key in object obj; -1 if absent, -2 if the key
  * occurs more than once (ambiguous input is an error, not a guess). */

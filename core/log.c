@@ -31,8 +31,9 @@ void stsenv_log_setup(int level, const char *path)
 			log_fd = fd;
 		} else {
 			int e = errno;
-			stsenv_log(STSENV_LOG_WARN, "cannot open STSENV_LOG_FILE %s: %s; logging to stderr",
-				   path, strerror(e));
+			stsenv_log(STSENV_LOG_WARN,
+				   "cannot open STSENV_LOG_FILE %s: %s; logging to stderr", path,
+				   strerror(e));
 		}
 	}
 }

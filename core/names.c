@@ -73,26 +73,31 @@ int stsenv_names_init(struct stsenv_names *n, const char *vars, struct stsenv_er
 		int field = -1;
 
 		for (int f = 0; f < STSENV_F_COUNT && nlen < len; f++)
-			if (strlen(field_names[f]) == vlen && strncmp(val, field_names[f], vlen) == 0)
+			if (strlen(field_names[f]) == vlen &&
+			    strncmp(val, field_names[f], vlen) == 0)
 				field = f;
 		if (len == 0) {
 			/* tolerate "A=id,,B=secret" and a trailing comma */
 		} else if (!valid_name(p, nlen) || field < 0) {
 			if (!refused++)
 				stsenv_err_set(err,
-					       "STSENV_VARS entry \"%.*s\" is not NAME=id|secret|token|expiration",
+					       "STSENV_VARS entry \"%.*s\" is not "
+					       "NAME=id|secret|token|expiration",
 					       (int)(len < 80 ? len : 80), p);
 		} else if (n->nextra == STSENV_MAX_EXTRA) {
 			if (!refused++)
-				stsenv_err_set(err, "STSENV_VARS has more than %d names", STSENV_MAX_EXTRA);
+				stsenv_err_set(err, "STSENV_VARS has more than %d names",
+					       STSENV_MAX_EXTRA);
 		} else {
 			char *dst = n->store[n->nextra];
 			memcpy(dst, p, nlen);
 			dst[nlen] = '\0';
 			if (stsenv_names_find_slow(n, dst)) {
 				if (!refused++)
-					stsenv_err_set(err, "STSENV_VARS names %s twice or a built-in name",
-						       dst);
+					stsenv_err_set(
+						err,
+						"STSENV_VARS names %s twice or a built-in name",
+						dst);
 			} else {
 				n->extra[n->nextra].name = dst;
 				n->extra[n->nextra].field = (uint8_t)field;

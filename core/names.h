@@ -22,12 +22,12 @@ enum stsenv_family {
 
 struct stsenv_name {
 	const char *name;
-	uint8_t field;  /* enum stsenv_field */
+	uint8_t field;	/* enum stsenv_field */
 	uint8_t family; /* enum stsenv_family */
 };
 
 #define STSENV_MAX_EXTRA 32
-#define STSENV_MAX_NAME 64
+#define STSENV_MAX_NAME	 64
 
 struct stsenv_names {
 	int nextra;

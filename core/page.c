@@ -10,14 +10,14 @@
 #include <unistd.h>
 
 #define PAGE_MAGIC 0x3147504e45535453ULL /* "STSENPG1" */
-#define STUCK_MS 2000 /* a writer that died mid-write is taken over after this */
+#define STUCK_MS   2000			 /* a writer that died mid-write is taken over after this */
 
 struct stsenv_page {
 	uint64_t magic;
-	atomic_uint_fast64_t seq;    /* odd: a write is in progress */
-	atomic_int_fast64_t exp_ms;  /* of the credential below; 0: none */
+	atomic_uint_fast64_t seq;   /* odd: a write is in progress */
+	atomic_int_fast64_t exp_ms; /* of the credential below; 0: none */
 	atomic_int_fast64_t write_started_ms;
-	atomic_int_fast64_t lease_until_ms; /* a process is fetching until then */
+	atomic_int_fast64_t lease_until_ms;	/* a process is fetching until then */
 	uint32_t len_id, len_secret, len_token; /* len_token 0: no token */
 	char data[STSENV_PAGE_DATA];
 };
@@ -161,7 +161,8 @@ static enum stsenv_peer_claim peer_claim(void *ctx, int64_t exp_ms, int64_t leas
 	int_fast64_t until, now = mono_ms();
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	if (stsenv_page_take_newer(p, exp_ms, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, out))
+	if (stsenv_page_take_newer(p, exp_ms, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+				   out))
 		return STSENV_PEER_TAKEN;
 	/* One fetch at a time for the whole tree; a lease outlives a process
 	 * that dies mid-fetch by at most the fetch timeout. */

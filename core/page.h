@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STSENV_PAGE_VAR "STSENV_PAGE_FD"
+#define STSENV_PAGE_VAR	 "STSENV_PAGE_FD"
 #define STSENV_PAGE_DATA (STSENV_MAX_ID + STSENV_MAX_SECRET + STSENV_MAX_TOKEN + 3)
 
 struct stsenv_page;

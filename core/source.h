@@ -17,8 +17,8 @@ enum stsenv_fetch_rc {
 };
 
 struct stsenv_source {
-	const char *kind;  /* "uri", "file", ... */
-	char where[256];   /* what it reads, safe to log (no query, no userinfo) */
+	const char *kind; /* "uri", "file", ... */
+	char where[256];  /* what it reads, safe to log (no query, no userinfo) */
 	enum stsenv_fetch_rc (*fetch)(struct stsenv_source *s, int64_t timeout_ms,
 				      struct stsenv_cred *out, struct stsenv_err *err);
 	void (*destroy)(struct stsenv_source *s);
@@ -31,13 +31,13 @@ struct stsenv_source *stsenv_source_file_new(const char *path, struct stsenv_err
 struct stsenv_oidc_params {
 	const char *role_arn;
 	const char *provider_arn;
-	const char *token_file;   /* re-read on every fetch */
+	const char *token_file;	  /* re-read on every fetch */
 	const char *session_name; /* NULL: generated */
-	const char *policy;       /* NULL: none */
-	const char *endpoint;     /* URL or host; NULL: from region/vpc */
-	const char *region;       /* NULL: sts.aliyuncs.com */
+	const char *policy;	  /* NULL: none */
+	const char *endpoint;	  /* URL or host; NULL: from region/vpc */
+	const char *region;	  /* NULL: sts.aliyuncs.com */
 	bool vpc;
-	int duration_s;           /* >= 900 */
+	int duration_s; /* >= 900 */
 };
 struct stsenv_source *stsenv_source_oidc_new(const struct stsenv_oidc_params *p,
 					     struct stsenv_err *err);

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#define TOKEN_TTL_S 21600
-#define TOKEN_RENEW_S 300 /* renew this long before the token expires */
+#define TOKEN_TTL_S    21600
+#define TOKEN_RENEW_S  300  /* renew this long before the token expires */
 #define ECS_TIMEOUT_MS 1000 /* the SDKs' 1 s connect, 1 s read */
 
 struct ecs_source {
@@ -34,9 +34,12 @@ static int get_token(struct ecs_source *s, int64_t timeout_ms, struct stsenv_err
 	static const char *const hdrs[] = {"X-aliyun-ecs-metadata-token-ttl-seconds: 21600", NULL};
 	char url[600];
 	struct stsenv_http_resp resp;
-	struct stsenv_http_req req = {.method = "PUT", .url = url, .headers = hdrs,
+	struct stsenv_http_req req = {.method = "PUT",
+				      .url = url,
+				      .headers = hdrs,
 				      .timeout_ms = bounded(timeout_ms),
-				      .connect_timeout_ms = ECS_TIMEOUT_MS, .max_body = 1024};
+				      .connect_timeout_ms = ECS_TIMEOUT_MS,
+				      .max_body = 1024};
 	size_t n;
 
 	if (s->token[0] && time(NULL) < s->token_until)
@@ -70,7 +73,8 @@ static int get(struct ecs_source *s, const char *path, int64_t timeout_ms,
 {
 	char url[700], hdr[300];
 	const char *hdrs[] = {hdr, NULL};
-	struct stsenv_http_req req = {.url = url, .headers = s->token[0] ? hdrs : NULL,
+	struct stsenv_http_req req = {.url = url,
+				      .headers = s->token[0] ? hdrs : NULL,
 				      .timeout_ms = bounded(timeout_ms),
 				      .connect_timeout_ms = ECS_TIMEOUT_MS};
 
@@ -120,7 +124,8 @@ static enum stsenv_fetch_rc ecs_fetch(struct stsenv_source *base, int64_t timeou
 	if (get(s, path, timeout_ms, &resp, err) < 0)
 		return STSENV_FETCH_ERR;
 	rc = stsenv_cred_from_json(resp.body, resp.len, NULL,
-				   STSENV_CJ_REQUIRE_TOKEN | STSENV_CJ_REQUIRE_EXPIRATION, out, err);
+				   STSENV_CJ_REQUIRE_TOKEN | STSENV_CJ_REQUIRE_EXPIRATION, out,
+				   err);
 	if (rc < 0)
 		stsenv_err_prefix(err, "metadata %s%s: bad response", base->where, path);
 	explicit_bzero(resp.body, resp.len);

@@ -49,8 +49,8 @@ static enum stsenv_fetch_rc file_fetch(struct stsenv_source *base, int64_t timeo
 		goto out;
 	}
 	if (before.st_size > STSENV_MAX_BODY) {
-		stsenv_err_set(err, "credentials file %s: too large (%lld bytes, limit %d)", s->path,
-			       (long long)before.st_size, STSENV_MAX_BODY);
+		stsenv_err_set(err, "credentials file %s: too large (%lld bytes, limit %d)",
+			       s->path, (long long)before.st_size, STSENV_MAX_BODY);
 		goto out;
 	}
 	buf = malloc((size_t)before.st_size + 1);

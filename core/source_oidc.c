@@ -34,8 +34,8 @@ static int add_form(char *buf, size_t cap, size_t *len, const char *key, const c
 	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
 		if (*len + 4 > cap)
 			return -1;
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    strchr("-_.~", *p)) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-_.~", *p)) {
 			buf[(*len)++] = (char)*p;
 		} else {
 			buf[(*len)++] = '%';
@@ -142,10 +142,13 @@ static enum stsenv_fetch_rc oidc_fetch(struct stsenv_source *base, int64_t timeo
 	}
 	{
 		static const char *const hdrs[] = {
-			"Content-Type: application/x-www-form-urlencoded", "Accept: application/json",
-			NULL};
-		struct stsenv_http_req req = {.method = "POST", .url = url, .headers = hdrs,
-					      .body = form, .timeout_ms = timeout_ms};
+			"Content-Type: application/x-www-form-urlencoded",
+			"Accept: application/json", NULL};
+		struct stsenv_http_req req = {.method = "POST",
+					      .url = url,
+					      .headers = hdrs,
+					      .body = form,
+					      .timeout_ms = timeout_ms};
 		if (stsenv_http_do(&req, &resp, err) < 0) {
 			stsenv_err_prefix(err, "STS %s", base->where);
 			goto out;
@@ -157,8 +160,8 @@ static enum stsenv_fetch_rc oidc_fetch(struct stsenv_source *base, int64_t timeo
 		stsenv_err_set(err, "STS %s AssumeRoleWithOIDC: HTTP %ld, %s", base->where,
 			       resp.status, why);
 	} else if (stsenv_cred_from_json(resp.body, resp.len, "Credentials",
-					 STSENV_CJ_REQUIRE_TOKEN | STSENV_CJ_REQUIRE_EXPIRATION, out,
-					 err) < 0) {
+					 STSENV_CJ_REQUIRE_TOKEN | STSENV_CJ_REQUIRE_EXPIRATION,
+					 out, err) < 0) {
 		stsenv_err_prefix(err, "STS %s AssumeRoleWithOIDC: bad response", base->where);
 	} else {
 		rc = 0;

@@ -323,7 +323,6 @@ static int cli_read(const char *buf, size_t len, const char *want, struct profil
 	return rc;
 }
 
-
 /* Maps a profile onto a source.  *configured is true unless a plain
  * AccessKey is skipped in automatic mode. */
 static struct stsenv_source *build(const struct profile *p, stsenv_getenv_fn get, bool automatic,

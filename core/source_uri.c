@@ -25,7 +25,8 @@ static enum stsenv_fetch_rc uri_fetch(struct stsenv_source *base, int64_t timeou
 		return STSENV_FETCH_ERR;
 	}
 	if (resp.status != 200) {
-		stsenv_err_set(err, "credentials URI %s: HTTP status %ld", base->where, resp.status);
+		stsenv_err_set(err, "credentials URI %s: HTTP status %ld", base->where,
+			       resp.status);
 		rc = -1;
 	} else {
 		rc = stsenv_cred_from_json(resp.body, resp.len, NULL,

@@ -28,7 +28,7 @@ EXPORT char *secure_getenv(const char *name)
 
 /* libc's function of the same name.  Resolved at load (below), so that a
  * vfork child never reaches dlsym, which may allocate. */
-#define REAL(name) real_##name
+#define REAL(name)		     real_##name
 #define DECLARE_REAL(ret, name, ...) static ret (*real_##name)(__VA_ARGS__)
 
 DECLARE_REAL(int, execve, const char *, char *const[], char *const[]);
@@ -53,19 +53,19 @@ __attribute__((constructor(101))) static void resolve_exec(void)
 /* Runs CALL with NEWENV bound to envp plus the freshest credential (or to
  * envp itself when there is nothing to change).  Nothing after CALL may
  * touch errno. */
-#define WITH_FRESH_ENV(envp, newenv, CALL)                                                 \
-	do {                                                                               \
-		struct stsenv_page_cred pc_;                                               \
-		struct stsenv_envplan plan_;                                               \
-		if (stsenv_env_plan((envp), &pc_, &plan_)) {                               \
-			char *newenv[plan_.slots];                                         \
-			char buf_[plan_.bytes];                                            \
-			stsenv_env_fill(&plan_, (envp), newenv, buf_);                     \
-			CALL;                                                              \
-		} else {                                                                   \
-			char *const *newenv = (envp);                                      \
-			CALL;                                                              \
-		}                                                                          \
+#define WITH_FRESH_ENV(envp, newenv, CALL)                                                         \
+	do {                                                                                       \
+		struct stsenv_page_cred pc_;                                                       \
+		struct stsenv_envplan plan_;                                                       \
+		if (stsenv_env_plan((envp), &pc_, &plan_)) {                                       \
+			char *newenv[plan_.slots];                                                 \
+			char buf_[plan_.bytes];                                                    \
+			stsenv_env_fill(&plan_, (envp), newenv, buf_);                             \
+			CALL;                                                                      \
+		} else {                                                                           \
+			char *const *newenv = (envp);                                              \
+			CALL;                                                                      \
+		}                                                                                  \
 	} while (0)
 
 #define MISSING(fn) (!REAL(fn) ? (errno = ENOSYS, 1) : 0)
@@ -110,8 +110,7 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	return rc;
 }
 
-EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
-		    int flags)
+EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
 	int rc;
 
@@ -123,18 +122,18 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 
 /* The execl family: collect the variadic arguments into an argv on the
  * stack (no malloc: this may be a vfork child), then as execv*. */
-#define COLLECT_ARGS(first, argv, ap, after)                                               \
-	size_t n_ = 1;                                                                     \
-	va_start(ap, first);                                                               \
-	while (va_arg(ap, char *))                                                         \
-		n_++;                                                                      \
-	va_end(ap);                                                                        \
-	char *argv[n_ + 1];                                                                \
-	argv[0] = (char *)(first);                                                         \
-	va_start(ap, first);                                                               \
-	for (size_t i_ = 1; i_ <= n_; i_++)                                                \
-		argv[i_] = va_arg(ap, char *);                                             \
-	after;                                                                             \
+#define COLLECT_ARGS(first, argv, ap, after)                                                       \
+	size_t n_ = 1;                                                                             \
+	va_start(ap, first);                                                                       \
+	while (va_arg(ap, char *))                                                                 \
+		n_++;                                                                              \
+	va_end(ap);                                                                                \
+	char *argv[n_ + 1];                                                                        \
+	argv[0] = (char *)(first);                                                                 \
+	va_start(ap, first);                                                                       \
+	for (size_t i_ = 1; i_ <= n_; i_++)                                                        \
+		argv[i_] = va_arg(ap, char *);                                                     \
+	after;                                                                                     \
 	va_end(ap)
 
 EXPORT int execl(const char *path, const char *arg, ...)

@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_OWN 125
+#define EXIT_OWN	125
 #define EXIT_CANNOT_RUN 126
-#define EXIT_NOT_FOUND 127
+#define EXIT_NOT_FOUND	127
 
 #ifndef STSENV_LIBDIR
 #define STSENV_LIBDIR "/usr/local/lib/stsenv"
@@ -200,7 +200,8 @@ static struct stsenv_page *share_page(const struct stsenv_snap *s)
 
 	p = stsenv_page_create(&fd);
 	if (!p) {
-		stsenv_log(STSENV_LOG_INFO, "no shared credential page (memfd): %s", strerror(errno));
+		stsenv_log(STSENV_LOG_INFO, "no shared credential page (memfd): %s",
+			   strerror(errno));
 		unsetenv(STSENV_PAGE_VAR);
 		return NULL;
 	}
@@ -342,8 +343,7 @@ static void explain_kind(const char *cmd)
 			   "credentials at start only",
 			   cmd);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -472,9 +472,9 @@ static void duration(int64_t ms, char *buf, size_t len)
 /* Which delivery paths reach the process that runs `stsenv status` (the
  * shell or script that called it), judged from its environment. */
 struct delivery {
-	bool preload;  /* libstsenv.so in LD_PRELOAD: live getenv, environ, exec */
-	bool page;     /* a valid tree page behind STSENV_PAGE_FD */
-	bool handed;   /* the credential in the environment came from stsenv */
+	bool preload; /* libstsenv.so in LD_PRELOAD: live getenv, environ, exec */
+	bool page;    /* a valid tree page behind STSENV_PAGE_FD */
+	bool handed;  /* the credential in the environment came from stsenv */
 	char page_fd[16];
 };
 
@@ -617,8 +617,8 @@ int main(int argc, char **argv)
 			return EXIT_OWN;
 		}
 	}
-	if (strcmp(cmd, "env") == 0 && strcmp(format, "sh") != 0 &&
-	    strcmp(format, "json") != 0 && strcmp(format, "dotenv") != 0)
+	if (strcmp(cmd, "env") == 0 && strcmp(format, "sh") != 0 && strcmp(format, "json") != 0 &&
+	    strcmp(format, "dotenv") != 0)
 		return fail("unknown format \"%s\"%s (use sh, json or dotenv)", format, "");
 	if (strcmp(cmd, "exec") == 0 && i >= argc) {
 		fprintf(stderr, "stsenv: error: no command given\n%s", usage);

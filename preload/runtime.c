@@ -77,7 +77,6 @@ static char *pass(const char *name, int secure)
 	return resolve(&real_getenv, "getenv", scan_environ)(name);
 }
 
-
 static void on_prepare(void)
 {
 	/* bash, CPython and their kind fork for every child but never read a
@@ -132,9 +131,9 @@ static void scan_start_environment(const struct stsenv_config *cfg, getenv_fn ge
 		if (stsenv_handoff_matches(marker, id, &exp)) {
 			const char *secret = family_value(fam, STSENV_F_SECRET, get);
 			if (!adopted && engine && secret && fam != STSENV_FAM_USER) {
-				struct stsenv_cred c = {(char *)id, (char *)secret,
-							(char *)family_value(fam, STSENV_F_TOKEN, get),
-							exp};
+				struct stsenv_cred c = {
+					(char *)id, (char *)secret,
+					(char *)family_value(fam, STSENV_F_TOKEN, get), exp};
 				stsenv_engine_adopt(engine, &c);
 				adopted = true;
 			}

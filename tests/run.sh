@@ -646,7 +646,14 @@ if [ -x "$ROOT/build/tsan/tests/test_engine" ]; then
 	echo "== TSan (the engine's threads)"
 	TSAN_OPTIONS=halt_on_error=1 run_unit "$ROOT/build/tsan/tests/test_engine" "[tsan]"
 fi
+t_clang_format_clean() {
+	command -v clang-format >/dev/null || { say "clang-format missing"; return 1; }
+	cd "$ROOT" && clang-format --dry-run --Werror core/*.[ch] preload/*.[ch] tests/unit/*.[ch] \
+		tests/progs/*.c bench/*.c
+}
+
 check no_secret_in_any_log t_no_secret_in_logs
+check clang_format_clean t_clang_format_clean
 
 echo
 echo "results worth noting (also in build/test-results.txt):"

@@ -68,7 +68,8 @@ static void *run(void *arg)
 			continue;
 		}
 		g = gen_of(id, "STS.g");
-		if (g < 0 || g != gen_of(secret, "fakesecret-g") || g != gen_of(token, "faketoken-g"))
+		if (g < 0 || g != gen_of(secret, "fakesecret-g") ||
+		    g != gen_of(token, "faketoken-g"))
 			atomic_fetch_add(&torn, 1);
 		else if (g < 64 * 64)
 			atomic_fetch_or(&seen[g / 64], 1UL << (g % 64));

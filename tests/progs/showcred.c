@@ -21,8 +21,8 @@ int main(int argc, char **argv)
 		if (id)
 			snprintf(shown, sizeof(shown), "%.11s****", id);
 		strftime(clock, sizeof(clock), "%H:%M:%S", gmtime(&now));
-		printf("%s  ALIBABA_CLOUD_ACCESS_KEY_ID=%-16s  token: %zu bytes  expires %s\n", clock,
-		       shown, tok ? strlen(tok) : 0, exp ? exp : "-");
+		printf("%s  ALIBABA_CLOUD_ACCESS_KEY_ID=%-16s  token: %zu bytes  expires %s\n",
+		       clock, shown, tok ? strlen(tok) : 0, exp ? exp : "-");
 		fflush(stdout);
 		sleep(1);
 	}

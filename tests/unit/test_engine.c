@@ -69,8 +69,9 @@ static enum stsenv_fetch_rc fake_fetch(struct stsenv_source *b, int64_t timeout_
 	snprintf(buf, sizeof(buf), "token-%d", s->gen);
 	out->token = strdup(buf);
 	/* "same" must repeat the expiration too, so remember the first one. */
-	out->exp_ms = s->next == S_EXPIRED ? s->clock->real - SEC
-					   : 1700000000000LL + (int64_t)s->gen * 1000000 + s->ttl_ms;
+	out->exp_ms = s->next == S_EXPIRED
+			      ? s->clock->real - SEC
+			      : 1700000000000LL + (int64_t)s->gen * 1000000 + s->ttl_ms;
 	return STSENV_FETCH_OK;
 }
 
@@ -195,8 +196,8 @@ static void test_last_good_served_until_expiry_then_unset(void)
 		polls += stsenv_engine_poll(r.e);
 		CHECK(stsenv_engine_get(r.e) == a);
 	}
-	CHECK(polls > 3);           /* it did retry */
-	CHECK(polls < 200);         /* but backed off */
+	CHECK(polls > 3);   /* it did retry */
+	CHECK(polls < 200); /* but backed off */
 	advance(&r.clock, SEC);
 	CHECK(stsenv_engine_get(r.e) == NULL); /* expired: never served */
 	advance(&r.clock, 10 * MIN);
@@ -350,9 +351,11 @@ static void test_wait_is_bounded_by_timeout(void)
 	src->clock = &fc;
 	src->sleep_ms = 3000; /* slower than the timeout; a real source would be cut off */
 	src->next = S_FAIL;
-	e = stsenv_engine_new(&(struct stsenv_engine_opts){
-		.source = &src->base, .clock = &stsenv_system_clock, .margin_ms = 900 * SEC,
-		.timeout_ms = 300, .background = true});
+	e = stsenv_engine_new(&(struct stsenv_engine_opts){.source = &src->base,
+							   .clock = &stsenv_system_clock,
+							   .margin_ms = 900 * SEC,
+							   .timeout_ms = 300,
+							   .background = true});
 	/* First reader fetches (3 s); a second reader must give up at ~300 ms. */
 	pthread_t t;
 	pthread_create(&t, NULL, (void *(*)(void *))stsenv_engine_get, e);
@@ -406,7 +409,8 @@ static void *reader(void *arg)
 		if (!s) {
 			r->unset++;
 		} else {
-			if (strcmp(s->id + 7, s->secret + 7) != 0 || strcmp(s->id + 7, s->token + 6) != 0)
+			if (strcmp(s->id + 7, s->secret + 7) != 0 ||
+			    strcmp(s->id + 7, s->token + 6) != 0)
 				r->torn++;
 			if (s != last)
 				r->gens++;
@@ -427,9 +431,11 @@ static void test_concurrent_readers_with_background_refresh(void)
 	src->kind = "fake";
 	src->fetch = realtime_fetch;
 	src->destroy = fake_destroy;
-	e = stsenv_engine_new(&(struct stsenv_engine_opts){
-		.source = src, .clock = &stsenv_system_clock, .margin_ms = 2 * SEC,
-		.timeout_ms = 1000, .background = true});
+	e = stsenv_engine_new(&(struct stsenv_engine_opts){.source = src,
+							   .clock = &stsenv_system_clock,
+							   .margin_ms = 2 * SEC,
+							   .timeout_ms = 1000,
+							   .background = true});
 	for (int i = 0; i < 4; i++) {
 		r[i] = (struct reader_result){.e = e};
 		pthread_create(&t[i], NULL, reader, &r[i]);

@@ -17,10 +17,10 @@
 
 #define Q(s) "\"" s "\""
 
-#define ID "STS.NSNdTVqXZaeu1dXW8Q7"
+#define ID     "STS.NSNdTVqXZaeu1dXW8Q7"
 #define SECRET "SEKRET-xyz" /* must never appear in an error message */
-#define TOKEN "CAIS-token+/="
-#define EXP "2024-05-21T10:39:29Z"
+#define TOKEN  "CAIS-token+/="
+#define EXP    "2024-05-21T10:39:29Z"
 #define EXP_MS INT64_C(1716287969000)
 
 #define URI_FLAGS (STSENV_CJ_REQUIRE_TOKEN | STSENV_CJ_REQUIRE_EXPIRATION)

@@ -173,18 +173,18 @@ static void test_ini_errors(void)
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
-	    {"[default]\ntype = magic\n", "profile default: unknown type \"magic\""},
-	    {"[default]\naccess_key_id = LTAIxxxxxxxx\n", "profile default: type is missing"},
-	    {"[default]\ntype = access_key\naccess_key_secret = " SECRET "\n",
-	     "access_key_id is missing"},
-	    {"[default]\ntype = access_key\naccess_key_id=LTAIxxxxxxxx\naccess_key_secret =\n",
-	     "access_key_secret is missing"},
-	    {"[default]\ntype = oidc_role_arn\noidc_provider_arn = p\n"
-	     "oidc_token_file_path = /t\n",
-	     "role_arn is missing"},
-	    {"[default]\ntype = access_key\n" SECRET "\n", "credentials: line 3: expected key"},
-	    {"[default]\ntype = access_key\ntype = ecs_ram_role\n", "type appears twice"},
-	    {"[default]\ntype = AK\n", "unknown type \"AK\""},
+		{"[default]\ntype = magic\n", "profile default: unknown type \"magic\""},
+		{"[default]\naccess_key_id = LTAIxxxxxxxx\n", "profile default: type is missing"},
+		{"[default]\ntype = access_key\naccess_key_secret = " SECRET "\n",
+		 "access_key_id is missing"},
+		{"[default]\ntype = access_key\naccess_key_id=LTAIxxxxxxxx\naccess_key_secret =\n",
+		 "access_key_secret is missing"},
+		{"[default]\ntype = oidc_role_arn\noidc_provider_arn = p\n"
+		 "oidc_token_file_path = /t\n",
+		 "role_arn is missing"},
+		{"[default]\ntype = access_key\n" SECRET "\n", "credentials: line 3: expected key"},
+		{"[default]\ntype = access_key\ntype = ecs_ram_role\n", "type appears twice"},
+		{"[default]\ntype = AK\n", "unknown type \"AK\""},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -227,27 +227,27 @@ static void test_precedence(void)
 }
 
 static const char *cli_json =
-    "{\"current\": \"st\\u0073\", \"meta_path\": \"\", \"profiles\": [\n"
-    "%s"
-    "{\"name\":\"sts\",\"mode\":\"StsToken\",\"access_key_id\":\"STS.NExampleKeyId7\","
-    "\"access_key_secret\":\"" SECRET "\",\"sts_token\":\"" TOKEN "\",\"region_id\":\"\","
-    "\"expired_seconds\":0,\"verified\":\"\"},\n"
-    "{\"name\":\"ak\",\"mode\":\"AK\",\"access_key_id\":\"LTAI5tExampleKeyIdx\","
-    "\"access_key_secret\":\"" SECRET "\"},\n"
-    "{\"name\":\"ecs\",\"mode\":\"EcsRamRole\",\"ram_role_name\":\"r\"},\n"
-    "{\"name\":\"oidc\",\"mode\":\"OIDC\",\"ram_role_arn\":\"acs:ram::1:role/r\","
-    "\"oidc_provider_arn\":\"acs:ram::1:oidc-provider/p\",\"oidc_token_file\":\"/t\","
-    "\"sts_region\":\"cn-beijing\"},\n"
-    "{\"name\":\"uri\",\"mode\":\"CredentialsURI\","
-    "\"credentials_uri\":\"http://127.0.0.1:7/c?sig=x\"},\n"
-    "{\"name\":\"ext\",\"mode\":\"External\",\"process_command\":\"/usr/bin/helper --key " SECRET
-    "\"},\n"
-    "{\"name\":\"arn\",\"mode\":\"RamRoleArn\",\"access_key_id\":\"a\"},\n"
-    "{\"name\":\"sso\",\"mode\":\"CloudSSO\"},\n"
-    "{\"name\":\"odd\",\"mode\":\"Quantum\"},\n"
-    "{\"name\":\"nouri\",\"mode\":\"CredentialsURI\",\"credentials_uri\":\"\"},\n"
-    "{\"name\":\"dup\",\"mode\":\"AK\",\"mode\":\"StsToken\"}\n"
-    "]}\n";
+	"{\"current\": \"st\\u0073\", \"meta_path\": \"\", \"profiles\": [\n"
+	"%s"
+	"{\"name\":\"sts\",\"mode\":\"StsToken\",\"access_key_id\":\"STS.NExampleKeyId7\","
+	"\"access_key_secret\":\"" SECRET "\",\"sts_token\":\"" TOKEN "\",\"region_id\":\"\","
+	"\"expired_seconds\":0,\"verified\":\"\"},\n"
+	"{\"name\":\"ak\",\"mode\":\"AK\",\"access_key_id\":\"LTAI5tExampleKeyIdx\","
+	"\"access_key_secret\":\"" SECRET "\"},\n"
+	"{\"name\":\"ecs\",\"mode\":\"EcsRamRole\",\"ram_role_name\":\"r\"},\n"
+	"{\"name\":\"oidc\",\"mode\":\"OIDC\",\"ram_role_arn\":\"acs:ram::1:role/r\","
+	"\"oidc_provider_arn\":\"acs:ram::1:oidc-provider/p\",\"oidc_token_file\":\"/t\","
+	"\"sts_region\":\"cn-beijing\"},\n"
+	"{\"name\":\"uri\",\"mode\":\"CredentialsURI\","
+	"\"credentials_uri\":\"http://127.0.0.1:7/c?sig=x\"},\n"
+	"{\"name\":\"ext\",\"mode\":\"External\",\"process_command\":\"/usr/bin/helper "
+	"--key " SECRET "\"},\n"
+	"{\"name\":\"arn\",\"mode\":\"RamRoleArn\",\"access_key_id\":\"a\"},\n"
+	"{\"name\":\"sso\",\"mode\":\"CloudSSO\"},\n"
+	"{\"name\":\"odd\",\"mode\":\"Quantum\"},\n"
+	"{\"name\":\"nouri\",\"mode\":\"CredentialsURI\",\"credentials_uri\":\"\"},\n"
+	"{\"name\":\"dup\",\"mode\":\"AK\",\"mode\":\"StsToken\"}\n"
+	"]}\n";
 
 static void test_cli(void)
 {
@@ -298,7 +298,7 @@ static void test_cli(void)
 	expect_source(true, "process", "/usr/bin/helper");
 	vars[1][1] = "arn";
 	expect_error(
-	    "profile arn: mode RamRoleArn (AssumeRole with an AccessKey) is not supported");
+		"profile arn: mode RamRoleArn (AssumeRole with an AccessKey) is not supported");
 	vars[1][1] = "sso";
 	expect_error("profile sso: mode CloudSSO is not supported by stsenv yet");
 	vars[1][1] = "odd";
@@ -428,18 +428,19 @@ static void test_process_errors(void)
 	static const struct {
 		const char *name, *body, *want;
 	} cases[] = {
-	    {"exit3", JSON_OUT("AK", "") "\nexit 3", "exited with status 3"},
-	    {"sig", "kill -TERM $$", "was killed by signal 15"},
-	    {"garbage", "echo junk " SECRET, "printed bad output: invalid JSON"},
-	    {"nomode", "echo '{\"access_key_id\":\"a\"}'", "mode is missing"},
-	    {"badmode", "echo '{\"mode\":\"junk\"}'", "mode is not StsToken or AK"},
-	    {"notoken", JSON_OUT("StsToken", ""), "sts_token is missing"},
-	    /* an expiration is not a secret: it is quoted, to show what is wrong */
-	    {"badexp", JSON_OUT("StsToken", ",\"sts_token\":\"t\",\"expiration\":\"not-a-date\""),
-	     "expiration \"not-a-date\" is not"},
-	    {"big", "exec head -c 70000 /dev/zero", "printed more than 65536 bytes"},
-	    {"slow", "exec sleep 10", "timed out after 500 ms"},
-	    {"linger", "exec >&-\nexec sleep 10", "timed out after 500 ms"},
+		{"exit3", JSON_OUT("AK", "") "\nexit 3", "exited with status 3"},
+		{"sig", "kill -TERM $$", "was killed by signal 15"},
+		{"garbage", "echo junk " SECRET, "printed bad output: invalid JSON"},
+		{"nomode", "echo '{\"access_key_id\":\"a\"}'", "mode is missing"},
+		{"badmode", "echo '{\"mode\":\"junk\"}'", "mode is not StsToken or AK"},
+		{"notoken", JSON_OUT("StsToken", ""), "sts_token is missing"},
+		/* an expiration is not a secret: it is quoted, to show what is wrong */
+		{"badexp",
+		 JSON_OUT("StsToken", ",\"sts_token\":\"t\",\"expiration\":\"not-a-date\""),
+		 "expiration \"not-a-date\" is not"},
+		{"big", "exec head -c 70000 /dev/zero", "printed more than 65536 bytes"},
+		{"slow", "exec sleep 10", "timed out after 500 ms"},
+		{"linger", "exec >&-\nexec sleep 10", "timed out after 500 ms"},
 	};
 	struct stsenv_cred c = {0};
 	struct stsenv_err err;
