@@ -571,6 +571,28 @@ t_no_secret_in_logs() {
 	[ "$lines" -gt 50 ] && [ "$found" = 0 ]
 }
 
+# Secrets stay out of /proc/PID/environ (setenv'd values live on the heap,
+# not in the startup area the kernel shows), and no descriptor of ours
+# leaks into an exec'd child but the tree's page.
+t_environ_and_fds() {
+	start_server fds --ttl 60
+	# /usr/bin/python3 itself: a wrapper script (pyenv's shim) would exec it
+	# with the credential in its startup environment, as any exec must.
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" /usr/bin/python3 -c "
+import os
+own = open('/proc/self/environ', 'rb').read()
+print('in_os_environ', os.environ.get('ALIBABA_CLOUD_ACCESS_KEY_SECRET', '')[:12])
+print('in_proc_environ', b'fakesecret' in own)
+" >"$TMP/penv.out" 2>"$TMP/penv.log"
+	clean_env "$PROGS/execfds" >"$TMP/fd0.out" 2>/dev/null
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$PROGS/execfds" >"$TMP/fd1.out" 2>"$TMP/fd1.log"
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$BUILD/stsenv" -- "$PROGS/execfds" >"$TMP/fd2.out" 2>"$TMP/fd2.log"
+	kill "$fds_pid"
+	say "$(cat "$TMP/penv.out") | plain: $(tr '\n' ' ' <"$TMP/fd1.out") | stsenv: $(tr '\n' ' ' <"$TMP/fd2.out")"
+	grep -q "in_os_environ fakesecret-g" "$TMP/penv.out" && grep -q "in_proc_environ False" "$TMP/penv.out" &&
+		cmp -s "$TMP/fd0.out" "$TMP/fd1.out" && [ "$(wc -l <"$TMP/fd2.out")" = $(($(wc -l <"$TMP/fd0.out") + 1)) ]
+}
+
 integration() { # $1: suffix for test names
 	s=$1
 	check "uri_rotation_8_threads$s" t_uri_rotation "$ROT_SECONDS" "$s"
@@ -608,6 +630,7 @@ check launcher_rotation t_launcher_rotation
 check launcher_exit_codes t_launcher_exit_codes
 check launcher_env_and_status t_launcher_env_and_status
 check node_sdk_default_chain t_node_sdk_default_chain
+check environ_and_descriptors t_environ_and_fds
 check runtime_matrix_launcher t_runtime_matrix launcher
 check runtime_matrix_plain_preload t_runtime_matrix preload
 check bash_loop_static_binary t_shell_loop_static bash
