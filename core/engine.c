@@ -39,8 +39,9 @@ struct stsenv_engine {
 	char last_error[384];
 };
 
-/* Set while this thread is inside a fetch: a getenv from libcurl, or from a
- * signal handler that interrupted us, must not wait for ourselves. */
+/* Set while this thread is inside a fetch or holds (or waits on) the engine
+ * lock: a getenv from libcurl, or from a signal handler that interrupted us
+ * there, must not wait for ourselves. */
 static __thread int in_fetch __attribute__((tls_model("initial-exec")));
 
 static int64_t mono(const struct stsenv_engine *e)
@@ -324,12 +325,14 @@ static void kick(struct stsenv_engine *e)
 	if (atomic_load_explicit(&e->kicked, memory_order_relaxed) ||
 	    atomic_exchange(&e->kicked, true))
 		return;
+	in_fetch++;
 	pthread_mutex_lock(&e->mu);
 	start_thread_locked(e);
 	if (!e->thread_started && !e->fetching)
 		attempt(e); /* no thread to be had: refresh in this caller */
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
+	in_fetch--;
 }
 
 static const struct stsenv_snap *get_slow(struct stsenv_engine *e)
@@ -340,6 +343,7 @@ static const struct stsenv_snap *get_slow(struct stsenv_engine *e)
 
 	if (in_fetch)
 		return NULL;
+	in_fetch++;
 	deadline_after(&until, e->timeout_ms);
 	pthread_mutex_lock(&e->mu);
 	for (;;) {
@@ -371,6 +375,7 @@ static const struct stsenv_snap *get_slow(struct stsenv_engine *e)
 		attempt(e);
 	}
 	pthread_mutex_unlock(&e->mu);
+	in_fetch--;
 	return s;
 }
 

@@ -593,6 +593,64 @@ print('in_proc_environ', b'fakesecret' in own)
 		cmp -s "$TMP/fd0.out" "$TMP/fd1.out" && [ "$(wc -l <"$TMP/fd2.out")" = $(($(wc -l <"$TMP/fd0.out") + 1)) ]
 }
 
+# getenv from a signal handler, thousands of times a second, while the
+# interrupted thread may be fetching, waiting for a fetch or holding the
+# engine's lock: it must return (timeout(1) turns a deadlock into a failure).
+t_signal_handler_getenv() {
+	start_server sig --ttl 4 --rotate-within 2
+	set_mode slow:300
+	under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=3 timeout 40 "$PROGS/sigreader" 6 \
+		>"$TMP/sig.out" 2>"$TMP/sig.log"
+	rc=$?
+	kill "$sig_pid"
+	say "$(cat "$TMP/sig.out") rc=$rc"
+	[ $rc = 0 ]
+}
+
+# The credentials file deleted, replaced by a directory, truncated to zero
+# and rewritten slowly byte by byte under a running reader: the last good
+# credential is served throughout, never a torn or expired one.
+t_file_faults() {
+	F="$TMP/faulty.json"
+	exp=$(python3 -c "import time; print(time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + 14)))")
+	exp2=$(python3 -c "import time; print(time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + 60)))")
+	printf '{"AccessKeyId":"STS.g000001.aa","AccessKeySecret":"fakesecret-g000001-a","SecurityToken":"faketoken-g000001-a","Expiration":"%s"}' "$exp" >"$F"
+	# Refresh due at once and retried every second or two: each fault lasts
+	# long enough to be seen.
+	under STSENV_CREDENTIALS_FILE="$F" STSENV_REFRESH_MARGIN=13 "$PROGS/reader" 2 11 >"$TMP/ff.out" 2>"$TMP/ff.log" &
+	rpid=$!
+	sleep 1; rm -f "$F"
+	sleep 2.5; mkdir "$F"
+	sleep 2.5; rmdir "$F"; : >"$F"
+	sleep 2.5
+	python3 - "$F" "$exp2" <<'PY'
+import sys, time
+body = '{"AccessKeyId":"STS.g000002.bb","AccessKeySecret":"fakesecret-g000002-b","SecurityToken":"faketoken-g000002-b","Expiration":"%s"}' % sys.argv[2]
+with open(sys.argv[1], "w") as f:
+    for ch in body:
+        f.write(ch); f.flush(); time.sleep(0.01)
+PY
+	wait "$rpid"
+	rc=$?
+	say "$(cat "$TMP/ff.out")"
+	grep -o "credentials file [^;]*" "$TMP/ff.log" | sort -u | head -8 >&2
+	[ $rc = 0 ] && [ "$(field unset "$TMP/ff.out")" = 0 ] && [ "$(field generations "$TMP/ff.out")" = 2 ] &&
+		grep -q "No such file or directory" "$TMP/ff.log" && grep -q "not a regular file" "$TMP/ff.log" &&
+		grep -q "is empty" "$TMP/ff.log"
+}
+
+# Too many open files: the fetch fails cleanly, the program runs on.
+t_emfile() {
+	start_server emf --ttl 60
+	clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" P="$PRELOAD" \
+		sh -c 'ulimit -n 5 && LD_PRELOAD="$P" exec "$0" 1 1 --expect-none' "$PROGS/reader" \
+		>"$TMP/emf.out" 2>"$TMP/emf.log"
+	rc=$?
+	kill "$emf_pid"
+	cat "$TMP/emf.out" "$TMP/emf.log" >&2
+	[ $rc = 0 ] && grep -q "stsenv: error: no credential" "$TMP/emf.log"
+}
+
 integration() { # $1: suffix for test names
 	s=$1
 	check "uri_rotation_8_threads$s" t_uri_rotation "$ROT_SECONDS" "$s"
@@ -609,6 +667,11 @@ integration() { # $1: suffix for test names
 	check "huge_body$s" t_bad_response huge "larger than 65536 bytes"
 	check "connection_reset$s" t_bad_response reset "credentials URI http://127.0.0.1:[0-9]*/credentials: .*[Rr]eset"
 	check "slow_past_timeout$s" t_slow_past_timeout
+	check "http_404$s" t_bad_response 404 "HTTP status 404"
+	check "http_429$s" t_bad_response 429 "HTTP status 429"
+	check "signal_handler_getenv$s" t_signal_handler_getenv
+	check "file_deleted_dir_empty_slow$s" t_file_faults
+	check "too_many_open_files$s" t_emfile
 	check "static_key_precedence$s" t_static_key_precedence
 	check "names_and_pass_through$s" t_names_and_pass_through
 	# ASan's allocator (gcc 12) is not fork-safe: a child forked while
