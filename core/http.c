@@ -4,7 +4,8 @@
 
 #include <curl/curl.h>
 #include <dlfcn.h>
-#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,7 +25,12 @@ static struct {
 	char load_error[200];
 } curl;
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+/* 0: not loaded, 1: being loaded (by loader_pid), 2: ready.  A failed load
+ * is tried again at the next fetch: a dlopen that failed for want of memory
+ * must not disable fetching for the life of the process.  No lock, so that
+ * a fork while another thread loads cannot leave the child stuck. */
+static atomic_int curl_state;
+static atomic_int loader_pid;
 
 static void load_curl(void)
 {
@@ -63,6 +69,31 @@ static void load_curl(void)
 		snprintf(curl.load_error, sizeof(curl.load_error), "curl_global_init failed");
 		curl.easy_init = NULL;
 	}
+}
+
+static int ensure_curl(struct stsenv_err *err)
+{
+	int state = atomic_load(&curl_state), pid = (int)getpid();
+
+	if (state == 2)
+		return 0;
+	if (state == 1 && atomic_load(&loader_pid) != pid) /* the loader was in our parent */
+		atomic_compare_exchange_strong(&curl_state, &state, 0);
+	state = 0;
+	if (!atomic_compare_exchange_strong(&curl_state, &state, 1)) {
+		stsenv_err_set(err, "libcurl is being loaded by another thread");
+		return -1;
+	}
+	atomic_store(&loader_pid, pid);
+	curl.load_error[0] = '\0';
+	load_curl();
+	if (curl.easy_init) {
+		atomic_store(&curl_state, 2);
+		return 0;
+	}
+	stsenv_err_set(err, "%s", curl.load_error);
+	atomic_store(&curl_state, 0);
+	return -1;
 }
 
 struct sink {
@@ -176,11 +207,8 @@ int stsenv_http_do(const struct stsenv_http_req *req, struct stsenv_http_resp *r
 	CURL *h;
 
 	memset(resp, 0, sizeof(*resp));
-	pthread_once(&curl_once, load_curl);
-	if (!curl.easy_init) {
-		stsenv_err_set(err, "%s", curl.load_error);
+	if (ensure_curl(err) < 0)
 		return -1;
-	}
 	h = curl.easy_init();
 	if (!h) {
 		stsenv_err_set(err, "curl_easy_init failed");

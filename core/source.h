@@ -8,6 +8,7 @@
 #include "err.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum stsenv_fetch_rc {
 	STSENV_FETCH_ERR = -1,
@@ -25,6 +26,14 @@ struct stsenv_source {
 };
 
 struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *err);
+
+/* The URI source's verdict on a response: status must be 200 and the body
+ * (len bytes, no NUL needed) the credential JSON with SecurityToken and
+ * Expiration.  0 with out filled, or -1 with err naming where (a redacted
+ * URI) and out untouched.  Split from the fetch so that it can be fuzzed. */
+int stsenv_uri_judge(long status, const char *body, size_t len, const char *where,
+		     struct stsenv_cred *out, struct stsenv_err *err);
+
 struct stsenv_source *stsenv_source_file_new(const char *path, struct stsenv_err *err);
 
 /* AssumeRoleWithOIDC (RRSA).  Strings are copied. */

@@ -12,6 +12,22 @@ struct uri_source {
 	char *uri;
 };
 
+int stsenv_uri_judge(long status, const char *body, size_t len, const char *where,
+		     struct stsenv_cred *out, struct stsenv_err *err)
+{
+	int rc;
+
+	if (status != 200) {
+		stsenv_err_set(err, "credentials URI %s: HTTP status %ld", where, status);
+		return -1;
+	}
+	rc = stsenv_cred_from_json(
+		body, len, NULL, STSENV_CJ_REQUIRE_TOKEN | STSENV_CJ_REQUIRE_EXPIRATION, out, err);
+	if (rc < 0)
+		stsenv_err_prefix(err, "credentials URI %s: bad response", where);
+	return rc;
+}
+
 static enum stsenv_fetch_rc uri_fetch(struct stsenv_source *base, int64_t timeout_ms,
 				      struct stsenv_cred *out, struct stsenv_err *err)
 {
@@ -24,17 +40,7 @@ static enum stsenv_fetch_rc uri_fetch(struct stsenv_source *base, int64_t timeou
 		stsenv_err_prefix(err, "credentials URI %s", base->where);
 		return STSENV_FETCH_ERR;
 	}
-	if (resp.status != 200) {
-		stsenv_err_set(err, "credentials URI %s: HTTP status %ld", base->where,
-			       resp.status);
-		rc = -1;
-	} else {
-		rc = stsenv_cred_from_json(resp.body, resp.len, NULL,
-					   STSENV_CJ_REQUIRE_TOKEN | STSENV_CJ_REQUIRE_EXPIRATION,
-					   out, err);
-		if (rc < 0)
-			stsenv_err_prefix(err, "credentials URI %s: bad response", base->where);
-	}
+	rc = stsenv_uri_judge(resp.status, resp.body, resp.len, base->where, out, err);
 	explicit_bzero(resp.body, resp.len);
 	free(resp.body);
 	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;

@@ -651,6 +651,31 @@ t_emfile() {
 	[ $rc = 0 ] && grep -q "stsenv: error: no credential" "$TMP/emf.log"
 }
 
+# malloc failing (every third call) from the start while a program reads
+# its credential: libcurl cannot even load, the engine retries with
+# backoff; no crash, no torn or expired value, a normal exit.  (Failures
+# that begin after libcurl is loaded can abort the process inside glibc:
+# "cannot allocate memory for thread-local data" when a thread first
+# touches the TLS of libcurl's dependencies.  That abort is glibc's, so it
+# is not asserted here; see the closing note of issue 5.)
+t_enomem() {
+	cc -O2 -shared -fPIC -o "$TMP/libfailmalloc.so" "$ROOT/tests/shim/failmalloc.c" || return 1
+	start_server nomem --ttl 4 --rotate-within 2
+	ok=0
+	for after in 0; do
+		clean_env timeout 60 env LD_PRELOAD="$PRELOAD $TMP/libfailmalloc.so" \
+			STSENV_TEST_MALLOC_FAIL_AFTER_MS=$after ALIBABA_CLOUD_CREDENTIALS_URI="$URI" \
+			STSENV_REFRESH_MARGIN=2 "$PROGS/reader" 4 6 >"$TMP/nomem.out" 2>"$TMP/nomem.log"
+		rc=$?
+		say "fail after ${after} ms: rc=$rc $(cat "$TMP/nomem.out")"
+		grep -o "refresh failed: [^;]*\|no credential: .*" "$TMP/nomem.log" | sort -u | head -3 >&2
+		[ $rc = 0 ] && [ "$(field torn "$TMP/nomem.out")" = 0 ] &&
+			[ "$(field expired "$TMP/nomem.out")" = 0 ] || ok=1
+	done
+	kill "$nomem_pid"
+	return $ok
+}
+
 integration() { # $1: suffix for test names
 	s=$1
 	check "uri_rotation_8_threads$s" t_uri_rotation "$ROT_SECONDS" "$s"
@@ -672,6 +697,7 @@ integration() { # $1: suffix for test names
 	check "signal_handler_getenv$s" t_signal_handler_getenv
 	check "file_deleted_dir_empty_slow$s" t_file_faults
 	check "too_many_open_files$s" t_emfile
+	[ -z "$s" ] && check "malloc_failures$s" t_enomem
 	check "static_key_precedence$s" t_static_key_precedence
 	check "names_and_pass_through$s" t_names_and_pass_through
 	# ASan's allocator (gcc 12) is not fork-safe: a child forked while

@@ -8,12 +8,15 @@
  * The fake server encodes the generation in each value:
  *   id "STS.g000123.…", secret "fakesecret-g000123-…", token "faketoken-g000123-…"
  *
- * glibc's getenv is not safe against a concurrent setenv that moves the
- * environ array, so the setenv threads keep it in place: every STRESS_X
- * name is set before the threads start, a thread either replaces a value
- * (the array is untouched) or, under one lock, unsets a name and sets it
- * again (so realloc always asks for the same size).  The readers read only
- * names set before any STRESS_X one, which unsetenv never shifts.
+ * The credential names are read with no lock at all: stsenv serves them
+ * from memory and never touches environ.  The rest follows glibc's rules,
+ * as a correct program must: getenv of any name is not safe against a
+ * setenv that adds a name (realloc moves the environ array; ASan's always
+ * does), and the kernel reads an exec's envp twice (an unsetenv in between
+ * is EFAULT).  So every STRESS_X name exists before the threads start; a
+ * setter either replaces one of its own values (environ stays in place)
+ * or, holding env_lock for writing, unsets one and sets it again; and the
+ * PATH and HOME reads, fork and posix_spawn hold env_lock for reading.
  *
  * usage: stress SECONDS
  * prints: stress: reads=N torn=N generations=N spawns=N spawn_failures=N setenvs=N
@@ -40,7 +43,7 @@ static atomic_int stop;
 static atomic_long reads, torn, unset, spawns, spawn_failures, setenvs;
 static atomic_ulong seen[64]; /* bitmap of generations seen */
 static char *path0, *home0;
-static pthread_mutex_t toggle_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t env_lock;
 
 static long gen_of(const char *v, const char *prefix)
 {
@@ -64,12 +67,14 @@ static void *reader(void *arg)
 			const char *id = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
 			const char *secret = getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
 			const char *token = getenv("ALIBABA_CLOUD_SECURITY_TOKEN");
-			const char *path = getenv("PATH");
-			const char *home = getenv("HOME");
 			long g = gen_of(id, "STS.g");
+			int changed;
 
+			pthread_rwlock_rdlock(&env_lock);
+			changed = !same(getenv("PATH"), path0) || !same(getenv("HOME"), home0);
+			pthread_rwlock_unlock(&env_lock);
 			atomic_fetch_add(&reads, 1);
-			if (!same(path, path0) || !same(home, home0)) {
+			if (changed) {
 				if (atomic_fetch_add(&torn, 1) == 0)
 					fprintf(stderr, "stress: PATH or HOME read differently\n");
 			} else if (!id && !secret && !token) {
@@ -109,10 +114,10 @@ static void *setter(void *arg)
 			setenv(name, value, 1);
 			atomic_fetch_add(&setenvs, 1);
 		} else {
-			pthread_mutex_lock(&toggle_lock);
+			pthread_rwlock_wrlock(&env_lock);
 			unsetenv(name);
 			setenv(name, value, 1);
-			pthread_mutex_unlock(&toggle_lock);
+			pthread_rwlock_unlock(&env_lock);
 			atomic_fetch_add(&setenvs, 2);
 		}
 		usleep(100);
@@ -130,6 +135,7 @@ static void *spawner(void *arg)
 		pid_t pid = -1;
 		int st = 0, err = 0;
 
+		pthread_rwlock_rdlock(&env_lock);
 		if (n % 2 == 0) {
 			err = posix_spawn(&pid, argv[0], NULL, NULL, argv, environ);
 		} else {
@@ -140,6 +146,7 @@ static void *spawner(void *arg)
 			}
 			err = pid < 0 ? errno : 0;
 		}
+		pthread_rwlock_unlock(&env_lock);
 		if (!err && waitpid(pid, &st, 0) != pid)
 			err = errno;
 		atomic_fetch_add(&spawns, 1);
@@ -156,6 +163,7 @@ int main(int argc, char **argv)
 {
 	int seconds = argc > 1 ? atoi(argv[1]) : 0, gens = 0;
 	pthread_t r[READERS], s[SETTERS], sp;
+	pthread_rwlockattr_t attr;
 	struct timespec end;
 	char name[32];
 
@@ -164,10 +172,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	alarm((unsigned)seconds + 30);
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&env_lock, &attr);
 	path0 = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 	home0 = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
-	/* Every name the setters touch exists, after PATH and HOME, before
-	 * any thread starts. */
+	/* Every name the setters touch exists before any thread starts. */
 	for (int i = 0; i < SETTERS * NAMES_PER_SET; i++) {
 		name_of(name, sizeof(name), i / NAMES_PER_SET, i % NAMES_PER_SET);
 		unsetenv(name);
