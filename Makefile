@@ -83,3 +83,41 @@ format:
 
 clean:
 	rm -rf build
+
+# ---- fuzzing: libFuzzer harnesses in fuzz/ (see fuzz/README.md) -------------
+# `make fuzz` builds them with clang into build/fuzz/ and runs each, one at a
+# time, for FUZZ_SECONDS on a copy of its corpus; a crash fails it.
+# `make fuzz-smoke` is the same with 20 s unless FUZZ_SECONDS is given.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := credjson http profile vars
+FUZZ_OUT := $(BUILD)/fuzz
+FUZZ_FLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -D_GNU_SOURCE \
+	-DSTSENV_VERSION='"$(VERSION)"' -DSTSENV_LIBDIR='"$(LIBDIR)"' \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_OUT)/obj/%.o)
+FUZZ_BIN := $(FUZZ_NAMES:%=$(FUZZ_OUT)/fuzz_%)
+
+.PHONY: fuzz fuzz-smoke fuzz-bins
+fuzz-bins: $(FUZZ_BIN)
+
+$(FUZZ_OUT)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/libstsenv-core.a: $(FUZZ_CORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c fuzz/fuzz.h $(HDRS) $(FUZZ_OUT)/libstsenv-core.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OUT)/libstsenv-core.a $(LDLIBS_ALL)
+
+fuzz: fuzz-bins
+	@sh fuzz/run.sh $(FUZZ_OUT) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzz-smoke: fuzz-bins
+	@sh fuzz/run.sh $(FUZZ_OUT) \
+		$(if $(filter command line environment%,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),20) \
+		$(FUZZ_NAMES)
+
+# The replay of the corpora (a unit test) includes the harnesses' sources.
+$(BUILD)/tests/test_fuzz_corpus: $(wildcard fuzz/*.c fuzz/*.h)

@@ -676,6 +676,22 @@ t_enomem() {
 	return $ok
 }
 
+# valgrind memcheck on a threaded reader across rotations: no invalid read
+# or write, and no leak beyond the retained snapshots.
+t_valgrind() {
+	command -v valgrind >/dev/null || { say "valgrind missing"; return 1; }
+	start_server vg --ttl 4 --rotate-within 2
+	clean_env LD_PRELOAD="$PRELOAD" ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=2 \
+		valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+		--suppressions="$ROOT/tests/valgrind.supp" "$PROGS/reader" 2 7 >"$TMP/vg.out" 2>"$TMP/vg.log"
+	rc=$?
+	kill "$vg_pid"
+	say "rc=$rc $(cat "$TMP/vg.out")"
+	grep -v "^stsenv:" "$TMP/vg.log" | head -30 >&2
+	note "valgrind: reader 2 threads 7 s across rotations: rc=$rc $(cat "$TMP/vg.out")"
+	[ $rc = 0 ] && [ "$(field generations "$TMP/vg.out")" -ge 2 ]
+}
+
 integration() { # $1: suffix for test names
 	s=$1
 	check "uri_rotation_8_threads$s" t_uri_rotation "$ROT_SECONDS" "$s"
@@ -720,6 +736,7 @@ check launcher_exit_codes t_launcher_exit_codes
 check launcher_env_and_status t_launcher_env_and_status
 check node_sdk_default_chain t_node_sdk_default_chain
 check environ_and_descriptors t_environ_and_fds
+check valgrind_memcheck t_valgrind
 check runtime_matrix_launcher t_runtime_matrix launcher
 check runtime_matrix_plain_preload t_runtime_matrix preload
 check bash_loop_static_binary t_shell_loop_static bash
