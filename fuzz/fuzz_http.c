@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct stsenv_cred out, sentinel, ref;
 	struct stsenv_err err, referr;
-	char want[sizeof(err.msg)], *body;
+	char want[2 * sizeof(err.msg)], *body;
 	long status;
 	size_t len;
 	int rc, refrc;
@@ -72,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fuzz_err_terminated(&err)) {
 			snprintf(want, sizeof(want), "credentials URI %s: bad response: %s",
 				 HTTP_WHERE, referr.msg);
+			want[sizeof(err.msg) - 1] = '\0'; /* as stsenv_err_prefix cuts it */
 			FUZZ_CHECK(strcmp(err.msg, want) == 0);
 			FUZZ_CHECK(fuzz_printable_ascii(err.msg));
 			FUZZ_CHECK(!fuzz_has_marker(err.msg));

@@ -405,6 +405,7 @@ bool stsenv_env_plan(char *const envp[], struct stsenv_page_cred *pc, struct sts
 	}
 	if (!relevant)
 		return false;
+	p->entries = sz.slots;
 	each_served(&p->v, count_entry, &sz);
 	p->slots = sz.slots + 1;
 	p->bytes = sz.bytes;
@@ -415,9 +416,11 @@ void stsenv_env_fill(const struct stsenv_envplan *p, char *const envp[], char **
 {
 	struct fill_ctx c = {out, 0, buf};
 
-	for (char *const *e = envp; *e; e++)
-		if (!is_ours(*e))
-			out[c.k++] = *e;
+	/* Never more than were counted: a thread of the host adding to environ
+	 * in between must not make us write past the array on the stack. */
+	for (size_t i = 0; i < p->entries && envp[i]; i++)
+		if (!is_ours(envp[i]))
+			out[c.k++] = envp[i];
 	each_served(&p->v, fill_entry, &c);
 	out[c.k] = NULL;
 }

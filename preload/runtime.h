@@ -21,6 +21,7 @@ struct stsenv_vals {
  * how much room the new envp (slots) and its strings (bytes) need. */
 struct stsenv_envplan {
 	struct stsenv_vals v;
+	size_t entries; /* in envp when planned */
 	size_t slots, bytes;
 };
 

@@ -692,6 +692,32 @@ t_valgrind() {
 	[ $rc = 0 ] && [ "$(field generations "$TMP/vg.out")" -ge 2 ]
 }
 
+t_stress() { # t_stress preload|launcher: 64 readers, setenv/unsetenv, spawns, for 10 s
+	start_server stress --ttl 3 --rotate-within 1.5
+	if [ "$1" = launcher ]; then
+		clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=1 \
+			"$BUILD/stsenv" -- "$PROGS/stress" 10 >"$TMP/stress.out" 2>"$TMP/stress.log"
+	else
+		under ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_REFRESH_MARGIN=1 \
+			"$PROGS/stress" 10 >"$TMP/stress.out" 2>"$TMP/stress.log"
+	fi
+	rc=$?
+	reqs=$(stat_of requests)
+	kill "$stress_pid"
+	say "$(cat "$TMP/stress.out") requests=$reqs"
+	note "stress_$1: $(cat "$TMP/stress.out") server_requests=$reqs"
+	[ $rc = 0 ] || { tail -5 "$TMP/stress.log" >&2; return 1; }
+	[ "$reqs" -le $(($(field generations "$TMP/stress.out") + 2)) ] # one fetch per rotation
+}
+
+t_compat() { # real programs with and without the preload; stdout is the report
+	sh "$ROOT/tests/compat.sh" >"$TMP/compat.out" 2>&1
+	rc=$?
+	grep -v '^PASS' "$TMP/compat.out" >&2
+	note "$(tail -1 "$TMP/compat.out")"
+	return $rc
+}
+
 integration() { # $1: suffix for test names
 	s=$1
 	check "uri_rotation_8_threads$s" t_uri_rotation "$ROT_SECONDS" "$s"
@@ -732,6 +758,9 @@ PROGS="$BUILD/progs"
 ROT_SECONDS=20
 integration ""
 check launcher_rotation t_launcher_rotation
+check stress_64_readers_setenv_spawn t_stress preload
+check stress_64_readers_setenv_spawn_launcher t_stress launcher
+check compat_real_programs t_compat
 check launcher_exit_codes t_launcher_exit_codes
 check launcher_env_and_status t_launcher_env_and_status
 check node_sdk_default_chain t_node_sdk_default_chain

@@ -141,6 +141,7 @@ static void *spawner(void *arg)
 		} else {
 			pid = fork();
 			if (pid == 0) {
+				alarm(10); /* not inherited by fork; kept across exec */
 				execv(argv[0], argv);
 				_exit(127);
 			}

@@ -104,8 +104,9 @@ static int replay_dir(const char *dir, int (*one)(const uint8_t *, size_t))
 		long size;
 		uint8_t *buf = NULL;
 
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		f = fopen(path, "rb");
+		f = snprintf(path, sizeof(path), "%s/%s", dir, names[i]) < (int)sizeof(path)
+			    ? fopen(path, "rb")
+			    : NULL;
 		CHECK(f != NULL);
 		if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
 		    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1)) &&
@@ -142,11 +143,13 @@ static void replay(const char *name, int (*one)(const uint8_t *, size_t))
 		fprintf(stderr, "  fuzz/ not found (run from the repo root)\n");
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/corpus/%s", dir, name);
-	seeds = replay_dir(path, one);
+	seeds = snprintf(path, sizeof(path), "%s/corpus/%s", dir, name) < (int)sizeof(path)
+			? replay_dir(path, one)
+			: -1;
 	CHECK(seeds > 0); /* a missing or empty corpus is a mistake */
-	snprintf(path, sizeof(path), "%s/regress/%s", dir, name);
-	regress = replay_dir(path, one);
+	regress = snprintf(path, sizeof(path), "%s/regress/%s", dir, name) < (int)sizeof(path)
+			  ? replay_dir(path, one)
+			  : -1;
 	CHECK(regress >= 0);
 	fprintf(stderr, "  %s: %d seeds, %d regressions replayed\n", name, seeds,
 		regress < 0 ? 0 : regress);
