@@ -1,5 +1,7 @@
 #include "names.h"
 
+#include "credjson.h"
+
 #include <string.h>
 
 const struct stsenv_name stsenv_builtin_names[] = {
@@ -79,11 +81,14 @@ int stsenv_names_init(struct stsenv_names *n, const char *vars, struct stsenv_er
 		if (len == 0) {
 			/* tolerate "A=id,,B=secret" and a trailing comma */
 		} else if (!valid_name(p, nlen) || field < 0) {
+			/* Printable characters only: the entry goes into a log line. */
+			char shown[84];
+			stsenv_json_excerpt(p, len, shown, sizeof(shown));
 			if (!refused++)
 				stsenv_err_set(err,
-					       "STSENV_VARS entry \"%.*s\" is not "
+					       "STSENV_VARS entry \"%s\" is not "
 					       "NAME=id|secret|token|expiration",
-					       (int)(len < 80 ? len : 80), p);
+					       shown);
 		} else if (n->nextra == STSENV_MAX_EXTRA) {
 			if (!refused++)
 				stsenv_err_set(err, "STSENV_VARS has more than %d names",
