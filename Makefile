@@ -34,7 +34,7 @@ $(BUILD)/libstsenv-core.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libstsenv.so: $(BUILD)/obj/preload/interpose.o $(BUILD)/obj/preload/runtime.o $(BUILD)/libstsenv-core.a preload/exports.map
-	$(CC) $(CFLAGS_ALL) -shared -Wl,--version-script=preload/exports.map -Wl,-z,now -Wl,-z,relro \
+	$(CC) $(CFLAGS_ALL) -shared -Wl,--version-script=preload/exports.map \
 		-o $@ $(BUILD)/obj/preload/interpose.o $(BUILD)/obj/preload/runtime.o $(BUILD)/libstsenv-core.a $(LDLIBS_ALL)
 
 $(BUILD)/stsenv: $(BUILD)/obj/preload/launcher.o $(BUILD)/libstsenv-core.a

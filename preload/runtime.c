@@ -307,10 +307,13 @@ struct put_ctx {
 static void put_environ(const char *name, const char *value, void *arg)
 {
 	struct put_ctx *c = arg;
+	const char *now = resolve(&real_getenv, "getenv", scan_environ)(name);
 
-	if (value)
+	/* A handed-down environment usually holds the current values already:
+	 * leave those alone rather than allocate a copy of each. */
+	if (value && (!now || strcmp(now, value) != 0))
 		c->set(name, value, 1);
-	else if (resolve(&real_getenv, "getenv", scan_environ)(name))
+	else if (!value && now)
 		c->unset(name);
 }
 
