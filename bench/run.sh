@@ -5,6 +5,7 @@
 cc -O2 -g -Wall -Wextra -Werror -o "$BUILD/getenv_bench" "$ROOT/bench/getenv_bench.c" -ldl -lpthread || exit 1
 cc -O2 -g -Wall -Wextra -Werror -o "$BUILD/latency_rss" "$ROOT/bench/latency_rss.c" -lpthread || exit 1
 start_server bench --ttl 3600
+BENCH_PORT=$PORT
 export ALIBABA_CLOUD_CREDENTIALS_URI="http://127.0.0.1:$PORT/credentials"
 # About 60 variables, as in a typical job environment.
 i=0
@@ -82,3 +83,18 @@ fetched=$(clean_env ALIBABA_CLOUD_CREDENTIALS_URI="http://127.0.0.1:$PORT/c" LD_
 echo "| bare | ${bare} KiB |"
 echo "| preload, handed-down credential | ${handed} KiB (+$((handed - bare)) KiB; goal +256 KiB) |"
 echo "| preload, fetched itself (libcurl loaded) | ${fetched} KiB (+$((fetched - bare)) KiB) |"
+
+echo
+echo "== Node: the SDK's cached getCredential() vs process.env under stsenv (one process)"
+if command -v node >/dev/null && bash "$ROOT/tests/node/install.sh" >/dev/null 2>&1; then
+	echo "credentials that live an hour (the SDK serves its cache):"
+	clean_env HOME="$TMP" NODE_PATH="$ROOT/build/node/node_modules" BENCH_URI="http://127.0.0.1:$BENCH_PORT/c" \
+		ALIBABA_CLOUD_CREDENTIALS_URI="http://127.0.0.1:$BENCH_PORT/c" "$BUILD/stsenv" -- node "$ROOT/bench/node_read.js"
+	echo "credentials that live 10 minutes (under the SDK's 15 min margin: it refetches on every call):"
+	start_server short --ttl 600 --rotate-within 1
+	clean_env HOME="$TMP" NODE_PATH="$ROOT/build/node/node_modules" BENCH_URI="http://127.0.0.1:$PORT/c" \
+		ALIBABA_CLOUD_CREDENTIALS_URI="http://127.0.0.1:$PORT/c" N=2000 "$BUILD/stsenv" -- node "$ROOT/bench/node_read.js"
+	echo "requests the short-lived server received: $(stat_of requests) (stsenv: 1 of them, the launcher's)"
+else
+	echo "(skipped: node or the npm package is not available)"
+fi

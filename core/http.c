@@ -11,6 +11,22 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+/* DEEPBIND: libcurl and the libssl/libcrypto it pulls in must bind to one
+ * another, not to same-named symbols the host already exports.  Node.js
+ * exports its own, statically linked OpenSSL: without it, the system
+ * libssl called into Node's libcrypto, and Node crashed.  The sanitizers
+ * refuse RTLD_DEEPBIND, so their builds go without. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define DEEPBIND 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define DEEPBIND 0
+#endif
+#endif
+#ifndef DEEPBIND
+#define DEEPBIND RTLD_DEEPBIND
+#endif
+
 /* The handful of libcurl entry points we use, resolved once. */
 static struct {
 	CURLcode (*global_init)(long);
@@ -36,7 +52,7 @@ static void load_curl(void)
 {
 	/* NODELETE: a handle of ours may be alive in another thread, and the
 	 * host program may have loaded the same library for its own use. */
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE | DEEPBIND);
 	const char *e;
 
 	if (!h) {

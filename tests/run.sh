@@ -561,6 +561,23 @@ t_auto_never_probes() {
 	! cat "$TMP/strace.txt" "$TMP/strace2.txt" | grep 'connect(' | grep -v 'AF_UNIX\|127\.0\.0\.' | grep -q .
 }
 
+# Node.js exports its own, statically linked OpenSSL.  When the preload in
+# a Node process loaded libcurl (and the system's libssl) for a refresh
+# while the SDK made HTTP requests of its own, libssl bound to Node's
+# libcrypto and Node died of SIGSEGV.  Regression test for RTLD_DEEPBIND.
+t_node_refresh_under_launcher() {
+	command -v node >/dev/null || { say "node missing"; return 1; }
+	bash "$ROOT/tests/node/install.sh" >/dev/null 2>&1 || return 1
+	start_server nodel --ttl 20 --rotate-within 1
+	clean_env HOME="$TMP" NODE_PATH="$ROOT/build/node/node_modules" BENCH_URI="$URI" \
+		ALIBABA_CLOUD_CREDENTIALS_URI="$URI" N=150 "$BUILD/stsenv" -- node "$ROOT/bench/node_read.js" \
+		>"$TMP/nodel.out" 2>"$TMP/nodel.log"
+	rc=$?
+	kill "$nodel_pid"
+	say "rc=$rc $(cat "$TMP/nodel.out")"
+	[ $rc = 0 ] && grep -q "getCredential" "$TMP/nodel.out"
+}
+
 t_no_secret_in_logs() {
 	# Every log written by every test above, all at STSENV_LOG=debug.
 	all="$TMP/all-output.txt"
@@ -764,6 +781,7 @@ check compat_real_programs t_compat
 check launcher_exit_codes t_launcher_exit_codes
 check launcher_env_and_status t_launcher_env_and_status
 check node_sdk_default_chain t_node_sdk_default_chain
+check node_refresh_under_launcher t_node_refresh_under_launcher
 check environ_and_descriptors t_environ_and_fds
 check valgrind_memcheck t_valgrind
 check runtime_matrix_launcher t_runtime_matrix launcher
