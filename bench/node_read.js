@@ -18,6 +18,6 @@ async function main() {
   for (let i = 0; i < n; i++) sink += process.env.ALIBABA_CLOUD_ACCESS_KEY_ID.length;
   const env = Number(process.hrtime.bigint() - t0) / n;
   if (!sink) throw new Error('no credential in process.env');
-  console.log(`| getCredential() vs process.env read (ns per read) | ${sdk.toFixed(0)} ns | ${env.toFixed(0)} ns | ratio ${(sdk / env).toFixed(1)} |`);
+  console.log(`sdk_ns=${sdk.toFixed(0)} env_ns=${env.toFixed(0)} ratio=${(sdk / env).toFixed(1)}`);
 }
 main().catch((e) => { console.error(e.message); process.exit(1); });

@@ -110,7 +110,8 @@ enum { K_URI, K_FILE, K_OIDC, K_PROFILE, K_ECS };
 
 static void why(struct stsenv_selection *sel, int k, const char *fmt, const char *arg)
 {
-	snprintf(sel->why[k], sizeof(sel->why[k]), fmt, arg);
+	if (!sel->brief)
+		snprintf(sel->why[k], sizeof(sel->why[k]), fmt, arg);
 }
 
 /* Builds the source of kind k if it is configured; otherwise records why
@@ -141,8 +142,9 @@ static struct stsenv_source *try_kind(int k, const struct stsenv_config *c, stse
 		return stsenv_source_uri_new(v, err);
 	case K_FILE:
 		if (stat(c->file, &st) != 0) {
-			snprintf(sel->why[k], sizeof(sel->why[k]), "%.150s: %s", c->file,
-				 strerror(errno));
+			if (!sel->brief)
+				snprintf(sel->why[k], sizeof(sel->why[k]), "%.150s: %s", c->file,
+					 strerror(errno));
 			return NULL;
 		}
 		*configured = true;
@@ -171,8 +173,9 @@ static struct stsenv_source *try_kind(int k, const struct stsenv_config *c, stse
 			},
 			err);
 	case K_PROFILE: {
-		struct stsenv_source *src = stsenv_source_profile_new(
-			get, automatic, configured, sel->why[k], sizeof(sel->why[k]), err);
+		struct stsenv_source *src =
+			stsenv_source_profile_new(get, automatic, configured, sel->why[k],
+						  sel->brief ? 0 : sizeof(sel->why[k]), err);
 		return src;
 	}
 	case K_ECS:
@@ -206,9 +209,15 @@ struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv
 	static const char *const kinds[STSENV_SOURCE_KINDS] = {"uri", "file", "oidc", "profile",
 							       "ecs"};
 	bool automatic = strcmp(c->source, "auto") == 0;
+	struct stsenv_selection quiet;
 	int asked = 0;
 
-	memset(sel, 0, sizeof(*sel));
+	if (sel) {
+		memset(sel, 0, sizeof(*sel));
+	} else {
+		sel = &quiet;
+		sel->brief = true;
+	}
 	sel->chosen = -1;
 	for (int k = 0; k < STSENV_SOURCE_KINDS; k++) {
 		struct stsenv_source *s;
@@ -227,6 +236,8 @@ struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv
 		s = try_kind(k, c, get, sel, &configured, automatic, err);
 		if (s) {
 			sel->chosen = k;
+			if (sel->brief)
+				return s;
 			snprintf(sel->why[k], sizeof(sel->why[k]), "in use: %.180s", s->where);
 			/* finish the loop so every kind gets a reason */
 			for (int r = k + 1; r < STSENV_SOURCE_KINDS; r++) {
@@ -236,6 +247,8 @@ struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv
 			return s;
 		}
 		if (configured) {
+			if (sel->brief)
+				return NULL;
 			snprintf(sel->why[k], sizeof(sel->why[k]), "failed: %.180s", err->msg);
 			/* configured but broken: say so, do not fall through to the next */
 			for (int r = k + 1; r < STSENV_SOURCE_KINDS; r++) {

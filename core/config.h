@@ -40,11 +40,13 @@ struct stsenv_selection {
 	int chosen; /* index into kinds, or -1 */
 	const char *kinds[STSENV_SOURCE_KINDS];
 	char why[STSENV_SOURCE_KINDS][200]; /* for `stsenv status` */
+	bool brief;			    /* no reasons wanted: leave why empty */
 };
 
 /* Builds the source the configuration asks for (STSENV_SOURCE, or the
  * first configured one in the spec's order).  NULL with err set when there
- * is none; sel records why each kind was taken or skipped. */
+ * is none; sel records why each kind was taken or skipped, or is NULL when
+ * only the source is wanted (the preload, at every process start). */
 struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv_getenv_fn get,
 					   struct stsenv_selection *sel, struct stsenv_err *err);
 

@@ -450,8 +450,11 @@ void stsenv_engine_adopt(struct stsenv_engine *e, const struct stsenv_cred *c)
 		atomic_store(&e->current, s);
 		atomic_store(&e->next_attempt,
 			     stsenv_refresh_at(now, s->exp_mono_ms, e->margin_ms, next_rand(e)));
-		describe(s, what, sizeof(what));
-		stsenv_log(STSENV_LOG_DEBUG, "adopted %s from the parent process", what);
+		if (stsenv_log_enabled(
+			    STSENV_LOG_DEBUG)) { /* every process start: no idle printf */
+			describe(s, what, sizeof(what));
+			stsenv_log(STSENV_LOG_DEBUG, "adopted %s from the parent process", what);
+		}
 	} else {
 		free(s);
 	}

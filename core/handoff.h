@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #define STSENV_HANDOFF_VAR "STSENV_HANDOFF"
+#define STSENV_HANDOFF_MAX 48 /* "v1:" + 20 digits or sign + ":" + 16 hex + NUL */
 
 /* "v1:<expiration ms or 0>:<fnv1a-64 of id in hex>" */
 void stsenv_handoff_format(const char *id, int64_t exp_ms, char *buf, size_t len);

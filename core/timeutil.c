@@ -1,6 +1,9 @@
 #include "timeutil.h"
 
+#include "strbuf.h"
+
 #include <stdio.h>
+#include <string.h>
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
  * algorithm).  Written out rather than timegm() so that nothing here can
@@ -82,6 +85,21 @@ void stsenv_format_iso8601(int64_t ms, char *buf, size_t len)
 	const unsigned m = mp < 10 ? mp + 3 : mp - 9;
 	const int64_t y = (int64_t)yoe + era * 400 + (m <= 2);
 
-	snprintf(buf, len, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d,
-		 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60));
+	char out[21];
+	unsigned v[6] = {
+		(unsigned)y,	     m, d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+		(unsigned)(rem % 60)};
+
+	if (y < 0 || y > 9999) { /* never a credential's; keep printf's form */
+		snprintf(buf, len, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, m, d, v[3],
+			 v[4], v[5]);
+		return;
+	}
+	/* By hand: this runs in every process start, where stdio would cost
+	 * more than the rest of the work together. */
+	memcpy(out, "0000-00-00T00:00:00Z", sizeof(out));
+	for (int i = 0, at = 3; i < 6; i++, at += 3)
+		for (int k = 0, w = i ? 2 : 4; k < w; k++, v[i] /= 10)
+			out[at - k] = (char)('0' + v[i] % 10);
+	stsenv_copy_trunc(buf, len, out, sizeof(out) - 1);
 }

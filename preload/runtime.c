@@ -177,25 +177,28 @@ static void init(void)
 {
 	getenv_fn get = resolve(&real_getenv, "getenv", scan_environ);
 	struct stsenv_config cfg;
-	struct stsenv_selection sel;
 	struct stsenv_err err = {""};
 	struct stsenv_source *src;
-	struct timespec ts;
+	const void *random = (const void *)getauxval(AT_RANDOM); /* 16 bytes, unaligned */
+	uint64_t seed = (uint64_t)(uintptr_t)&err;
 
 	stsenv_config_load(&cfg, get);
 	if (stsenv_names_init(&names, cfg.vars, &err))
 		stsenv_log(STSENV_LOG_WARN, "%s", err.msg);
 	secure_mode = getauxval(AT_SECURE) != 0;
 	open_page(get);
-	src = stsenv_select_source(&cfg, get, &sel, &err);
+	src = stsenv_select_source(&cfg, get, NULL, &err);
+	if (random)
+		memcpy(&seed, random, sizeof(seed));
 	if (src) {
-		clock_gettime(CLOCK_REALTIME, &ts);
 		engine = stsenv_engine_new(&(struct stsenv_engine_opts){
 			.source = src,
 			.clock = &stsenv_system_clock,
 			.margin_ms = cfg.margin_ms,
 			.timeout_ms = cfg.timeout_ms,
-			.seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32),
+			/* The kernel's 16 random bytes for this exec: no clock
+			 * or getpid call (each a page fault at start-up). */
+			.seed = seed,
 			.background = true,
 			.peer = page ? &page_peer : NULL,
 		});
@@ -317,6 +320,49 @@ static void put_environ(const char *name, const char *value, void *arg)
 		c->unset(name);
 }
 
+struct match_ctx {
+	const struct stsenv_vals *v;
+	int want, wrong;
+};
+
+static void count_expected(const char *name, const char *value, void *arg)
+{
+	(void)name;
+	((struct match_ctx *)arg)->want += value != NULL;
+}
+
+/* True if environ already holds exactly what each_served would place, in
+ * one pass over it: the usual case of a handed-down credential, checked
+ * without a getenv per name (each one a scan of the whole environment). */
+static bool environ_current(const struct stsenv_vals *v)
+{
+	struct match_ctx m = {v, 0, 0};
+	int have = 0;
+
+	each_served(v, count_expected, &m);
+	for (char **e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '='), *want;
+		char name[STSENV_MAX_NAME];
+		const struct stsenv_name *n;
+		size_t len = eq ? (size_t)(eq - *e) : 0;
+
+		if (!len || len >= sizeof(name) || (!maybe_served(*e) && **e != 'S'))
+			continue;
+		memcpy(name, *e, len);
+		name[len] = '\0';
+		if (strcmp(name, STSENV_HANDOFF_VAR) == 0)
+			want = v->marker;
+		else if ((n = stsenv_names_find(&names, name)) && !static_family[n->family])
+			want = v->f[n->field];
+		else
+			continue;
+		if (!want || strcmp(eq + 1, want) != 0)
+			return false;
+		have++;
+	}
+	return have == m.want;
+}
+
 /* At load: CPython, Perl and Java copy the environment when they start, so
  * the credential must be in environ before main().  Only here, never from
  * the refresher thread: glibc's getenv is not safe against a concurrent
@@ -336,12 +382,15 @@ __attribute__((constructor)) static void at_load(void)
 	s = stsenv_engine_peek(engine);
 	if (!s)
 		s = stsenv_engine_get(engine);
-	*(void **)&c.set = dlsym(RTLD_NEXT, "setenv");
-	*(void **)&c.unset = dlsym(RTLD_NEXT, "unsetenv");
-	if (!s || !c.set || !c.unset)
+	if (!s)
 		return;
 	vals_from(&v, s->id, s->secret, s->token, s->exp_real_ms);
-	each_served(&v, put_environ, &c);
+	if (environ_current(&v))
+		return;
+	*(void **)&c.set = dlsym(RTLD_NEXT, "setenv");
+	*(void **)&c.unset = dlsym(RTLD_NEXT, "unsetenv");
+	if (c.set && c.unset)
+		each_served(&v, put_environ, &c);
 }
 
 struct size_ctx {

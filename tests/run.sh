@@ -575,7 +575,7 @@ t_node_refresh_under_launcher() {
 	rc=$?
 	kill "$nodel_pid"
 	say "rc=$rc $(cat "$TMP/nodel.out")"
-	[ $rc = 0 ] && grep -q "getCredential" "$TMP/nodel.out"
+	[ $rc = 0 ] && grep -q "sdk_ns=[0-9]* env_ns=[0-9]*" "$TMP/nodel.out"
 }
 
 t_no_secret_in_logs() {
@@ -608,6 +608,40 @@ print('in_proc_environ', b'fakesecret' in own)
 	say "$(cat "$TMP/penv.out") | plain: $(tr '\n' ' ' <"$TMP/fd1.out") | stsenv: $(tr '\n' ' ' <"$TMP/fd2.out")"
 	grep -q "in_os_environ fakesecret-g" "$TMP/penv.out" && grep -q "in_proc_environ False" "$TMP/penv.out" &&
 		cmp -s "$TMP/fd0.out" "$TMP/fd1.out" && [ "$(wc -l <"$TMP/fd2.out")" = $(($(wc -l <"$TMP/fd0.out") + 1)) ]
+}
+
+# A handed-down environment that is not complete or current any more: a
+# family and STSENV_EXPIRATION dropped, one alias name stale.  The child is
+# exec'd by a raw execve syscall, so that no exec wrapper repairs its envp:
+# the preload's load-time fill must, while it leaves a complete and current
+# environment alone (its fast path).
+t_environ_repaired_at_load() {
+	start_server repair --ttl 60
+	cat >"$TMP/raw_exec.py" <<'PY'
+import ctypes, os, sys
+env = dict(os.environ)
+case = sys.argv[1]
+if case == "dropped":
+    for k in ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN", "STSENV_EXPIRATION"):
+        env.pop(k)
+if case == "stale":
+    env["ALICLOUD_SECRET_KEY"] = "stale-secret"
+show = "import os; e = os.environ; print(%r, *[e.get(k, 'unset')[:12] for k in ('OSS_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY', 'STSENV_EXPIRATION')])" % case
+arr = lambda l: (ctypes.c_char_p * (len(l) + 1))(*[x.encode() for x in l], None)
+sys.stdout.flush()
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall(59, sys.executable.encode(), arr([sys.executable, "-c", show]),
+             arr(["%s=%s" % kv for kv in env.items()]))
+print("execve failed", ctypes.get_errno())
+PY
+	for c in dropped stale intact; do
+		clean_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" "$BUILD/stsenv" -- python3 "$TMP/raw_exec.py" $c
+	done >"$TMP/repair.out" 2>"$TMP/repair.log"
+	kill "$repair_pid"
+	say "$(cat "$TMP/repair.out")"
+	for c in dropped stale intact; do
+		grep -q "^$c fakesecret-g fakesecret-g 20[0-9][0-9]-" "$TMP/repair.out" || return 1
+	done
 }
 
 # getenv from a signal handler, thousands of times a second, while the
@@ -783,6 +817,7 @@ check launcher_env_and_status t_launcher_env_and_status
 check node_sdk_default_chain t_node_sdk_default_chain
 check node_refresh_under_launcher t_node_refresh_under_launcher
 check environ_and_descriptors t_environ_and_fds
+check environ_repaired_at_load t_environ_repaired_at_load
 check valgrind_memcheck t_valgrind
 check runtime_matrix_launcher t_runtime_matrix launcher
 check runtime_matrix_plain_preload t_runtime_matrix preload

@@ -1,5 +1,6 @@
 /* Profiles (INI and config.json) mapped onto sources, the static source, and
  * the External-mode process source run for real against helper scripts. */
+#include "../../core/config.h"
 #include "../../core/source_profile.h"
 #include "unit.h"
 
@@ -478,6 +479,50 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
+/* The preload selects without reasons (sel NULL, at every process start):
+ * it must choose the same source, and fail with the same error, as the
+ * launcher's status, which asks for reasons. */
+static void test_select_brief(void)
+{
+	struct stsenv_selection sel;
+	struct stsenv_config cfg;
+	struct stsenv_err e1, e2;
+	struct stsenv_source *a, *b;
+	char path[400];
+
+	new_home();
+	setv("STSENV_CREDENTIALS_FILE", "/nonexistent/stsenv-test-credentials");
+	stsenv_config_load(&cfg, fake_get);
+	a = stsenv_select_source(&cfg, fake_get, &sel, &e1);
+	b = stsenv_select_source(&cfg, fake_get, NULL, &e2);
+	CHECK(!a && !b && sel.chosen == -1);
+	CHECK_STR(e2.msg, e1.msg);
+	CHECK(strstr(sel.why[0], "ALIBABA_CLOUD_CREDENTIALS_URI is not set") != NULL);
+
+	setv("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1:role/r");
+	setv("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1:oidc-provider/p");
+	snprintf(path, sizeof(path), "%s/token", fake_get("HOME"));
+	setv("ALIBABA_CLOUD_OIDC_TOKEN_FILE", path);
+	setv("ALIBABA_CLOUD_CREDENTIALS_URI", "http://user:pw@127.0.0.1:7/c?token=x#f");
+	a = stsenv_select_source(&cfg, fake_get, &sel, &e1);
+	b = stsenv_select_source(&cfg, fake_get, NULL, &e2);
+	CHECK(a && b && sel.chosen == 0);
+	CHECK_STR(a->kind, "uri");
+	CHECK_STR(b->where, a->where);
+	CHECK_STR(b->where, "http://127.0.0.1:7/c");
+	CHECK(strstr(sel.why[2], "earlier in the chain") != NULL);
+	stsenv_source_destroy(a);
+	stsenv_source_destroy(b);
+
+	/* Configured but broken: the same error either way, nothing further tried. */
+	vars[nvars - 1][1] = "ftp://127.0.0.1/c";
+	a = stsenv_select_source(&cfg, fake_get, &sel, &e1);
+	b = stsenv_select_source(&cfg, fake_get, NULL, &e2);
+	CHECK(!a && !b);
+	CHECK_STR(e2.msg, e1.msg);
+	CHECK(strstr(sel.why[0], "failed: ") == sel.why[0]);
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -496,6 +541,7 @@ int main(void)
 	RUN(test_static);
 	RUN(test_process);
 	RUN(test_process_errors);
+	RUN(test_select_brief);
 	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	UNIT_EXIT();
 }
