@@ -70,11 +70,21 @@ static getenv_fn resolve(_Atomic(getenv_fn) *slot, const char *sym, getenv_fn fa
 	return f;
 }
 
-static char *pass(const char *name, int secure)
+static __attribute__((noinline, cold)) char *pass_slow(int secure, const char *name)
 {
 	if (secure)
 		return resolve(&real_secure_getenv, "secure_getenv", scan_environ_secure)(name);
 	return resolve(&real_getenv, "getenv", scan_environ)(name);
+}
+
+/* Inlined into stsenv_getenv's pass-through path, which stays a leaf: no
+ * register saved, no call, one indirect jump into libc. */
+static inline __attribute__((always_inline)) char *pass(const char *name, int secure)
+{
+	getenv_fn f = atomic_load_explicit(secure ? &real_secure_getenv : &real_getenv,
+					   memory_order_relaxed);
+
+	return __builtin_expect(f != NULL, 1) ? f(name) : pass_slow(secure, name);
 }
 
 static void on_prepare(void)
@@ -213,7 +223,7 @@ static void init(void)
 	atomic_store_explicit(&ready, true, memory_order_release);
 }
 
-static bool maybe_served(const char *name)
+static inline __attribute__((always_inline)) bool maybe_served(const char *name)
 {
 	unsigned char c = (unsigned char)name[0];
 
@@ -238,14 +248,14 @@ static const struct stsenv_snap *read_pinned(const struct stsenv_name *n)
 	return s;
 }
 
-char *stsenv_getenv(const char *name, int secure)
+/* Out of line, so that the pass-through path below stays a leaf. */
+static __attribute__((noinline)) char *maybe_serve(const char *name, int secure)
 {
 	const struct stsenv_name *n;
 	const struct stsenv_snap *s;
 
-	if (!name || !maybe_served(name))
-		return pass(name, secure);
-	pthread_once(&init_once, init);
+	if (!atomic_load_explicit(&ready, memory_order_acquire))
+		pthread_once(&init_once, init);
 	n = stsenv_names_find(&names, name);
 	if (!n || static_family[n->family] || (secure && secure_mode))
 		return pass(name, secure);
@@ -253,6 +263,13 @@ char *stsenv_getenv(const char *name, int secure)
 		return NULL;
 	s = read_pinned(n);
 	return s ? (char *)stsenv_snap_field(s, (enum stsenv_field)n->field) : NULL;
+}
+
+char *stsenv_getenv(const char *name, int secure)
+{
+	if (__builtin_expect(!name || !maybe_served(name), 1))
+		return pass(name, secure);
+	return maybe_serve(name, secure);
 }
 
 /* ---- handing the credential on: environ at load, envp at exec --------- */
