@@ -162,8 +162,10 @@ static size_t span_until(const char *s, const char *stop)
 {
 	size_t n = 0;
 
-	while (s[n] && !strchr(stop, s[n]))
-		n++;
+	for (; s[n]; n++)
+		for (const char *p = stop; *p; p++)
+			if (s[n] == *p)
+				return n;
 	return n;
 }
 
