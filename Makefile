@@ -70,7 +70,9 @@ demo:
 	@$(MAKE) --no-print-directory test-bins >/dev/null
 	@sh tests/demo.sh
 
-bench: test-bins
+bench:
+	@sh tools/deps.sh test
+	@$(MAKE) --no-print-directory test-bins >/dev/null
 	@sh bench/run.sh
 
 install: all
