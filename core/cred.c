@@ -100,4 +100,9 @@ void stsenv_redact_id(const char *id, char *buf, unsigned len)
 	 * far too little to use. */
 	keep = n / 3 < 5 ? n / 3 : 5;
 	snprintf(buf, len, "%.*s****%c", (int)keep, id, id[n - 1]);
+	/* An id from a hand-edited profile can hold anything: what reaches a
+	 * log or status line must stay one clean line. */
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 }

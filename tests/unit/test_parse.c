@@ -944,6 +944,9 @@ static void test_redact_id(void)
 	strcpy(buf, "keep");
 	stsenv_redact_id(ID, buf, 0);
 	CHECK_STR(buf, "keep");
+	/* Control characters (a hand-edited profile) never reach a log line. */
+	stsenv_redact_id("\a\a\n\x7fLTAI5tQh3n7Ek2yV8f\t", buf, sizeof(buf));
+	CHECK_STR(buf, "????L****?");
 
 	/* Whatever the length, at most 6 characters of the id survive, and
 	 * never a third of it. */
