@@ -7,6 +7,8 @@
 # there, never to the repository; the copy grows from run to run, delete it
 # to start afresh).  Its output goes to OUT/log-NAME.txt, a crash or a
 # broken invariant to OUT/artifacts-NAME/.  Exits 1 if any harness failed.
+# FUZZ_SEED fixes libFuzzer's random seed (fuzz-smoke: 1), so that a fresh
+# corpus replays the same mutations run after run.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 out=$1
@@ -33,7 +35,7 @@ for n in "$@"; do
 	echo "fuzz: $n for ${secs}s (log: $log)"
 	# shellcheck disable=SC2086
 	"$bin" -max_total_time="$secs" -max_len=70000 -timeout=5 -print_final_stats=1 \
-		-artifact_prefix="$art/" $dict "$corpus" >"$log" 2>&1
+		${FUZZ_SEED:+-seed=$FUZZ_SEED} -artifact_prefix="$art/" $dict "$corpus" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
