@@ -337,15 +337,10 @@ static void put_environ(const char *name, const char *value, void *arg)
 		c->unset(name);
 }
 
-struct match_ctx {
-	const struct stsenv_vals *v;
-	int want, wrong;
-};
-
 static void count_expected(const char *name, const char *value, void *arg)
 {
 	(void)name;
-	((struct match_ctx *)arg)->want += value != NULL;
+	*(int *)arg += value != NULL;
 }
 
 /* True if environ already holds exactly what each_served would place, in
@@ -353,17 +348,20 @@ static void count_expected(const char *name, const char *value, void *arg)
  * without a getenv per name (each one a scan of the whole environment). */
 static bool environ_current(const struct stsenv_vals *v)
 {
-	struct match_ctx m = {v, 0, 0};
-	int have = 0;
+	int want_count = 0, have = 0;
 
-	each_served(v, count_expected, &m);
+	each_served(v, count_expected, &want_count);
 	for (char **e = environ; e && *e; e++) {
-		const char *eq = strchr(*e, '='), *want;
+		const char *eq, *want;
 		char name[STSENV_MAX_NAME];
 		const struct stsenv_name *n;
-		size_t len = eq ? (size_t)(eq - *e) : 0;
+		size_t len;
 
-		if (!len || len >= sizeof(name) || (!maybe_served(*e) && **e != 'S'))
+		if (!maybe_served(*e) && **e != STSENV_HANDOFF_VAR[0])
+			continue;
+		eq = strchr(*e, '=');
+		len = eq ? (size_t)(eq - *e) : 0;
+		if (!len || len >= sizeof(name))
 			continue;
 		memcpy(name, *e, len);
 		name[len] = '\0';
@@ -377,7 +375,7 @@ static bool environ_current(const struct stsenv_vals *v)
 			return false;
 		have++;
 	}
-	return have == m.want;
+	return have == want_count;
 }
 
 /* At load: CPython, Perl and Java copy the environment when they start, so
