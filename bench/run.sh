@@ -55,19 +55,22 @@ echo "== 5. start-up: /bin/true spawned 1000 times; 5 rounds, interleaved, media
 	eval "$("$BUILD/stsenv" env)" # a handed-down credential, in this subshell only
 	python3 - "$BUILD/empty_preload.so" "$PRELOAD" >"$TMP/spawn" <<'PY'
 import os, sys, time
-def per_exec(preload, n=1000):
+def per_exec(preload, argv=("/bin/true",), n=1000):
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
     if preload: env["LD_PRELOAD"] = preload
     t0 = time.perf_counter()
     for _ in range(n):
-        os.waitpid(os.posix_spawn("/bin/true", ["/bin/true"], env), 0)
+        os.waitpid(os.posix_spawn(argv[0], list(argv), env), 0)
     return (time.perf_counter() - t0) / n * 1000
-runs = {"bare": [], "empty": [], "stsenv": []}
+runs = {"bare": [], "empty": [], "stsenv": [], "sh_bare": [], "sh_stsenv": []}
 for _ in range(5):
     runs["bare"].append(per_exec(None))
     runs["empty"].append(per_exec(sys.argv[1]))
     runs["stsenv"].append(per_exec(sys.argv[2]))
+    # a program that does a little work of its own: dash running ':'
+    runs["sh_bare"].append(per_exec(None, ("/bin/sh", "-c", ":"), 500))
+    runs["sh_stsenv"].append(per_exec(sys.argv[2], ("/bin/sh", "-c", ":"), 500))
 for k, v in runs.items():
     print(k, "%.4f" % sorted(v)[2])
 PY
@@ -84,6 +87,10 @@ row 5 "/bin/true under the preload with a handed-down credential vs bare (libcur
 	"$ours ms" "$bare ms" "$r" "<= 1.15" "$met"
 row 5 "the floor: /bin/true under an empty preload vs bare" "$empty ms" "$bare ms" \
 	"$(ratio "$empty" "$bare")" - -
+sh_bare=$(awk '$1 == "sh_bare" { print $2 }' "$TMP/spawn")
+sh_ours=$(awk '$1 == "sh_stsenv" { print $2 }' "$TMP/spawn")
+row 5 "context: /bin/sh -c : (dash) under the preload with a handed-down credential vs bare" \
+	"$sh_ours ms" "$sh_bare ms" "$(ratio "$sh_ours" "$sh_bare")" - -
 python3 - "$PROGS/getenvs" "$PRELOAD" >"$TMP/cold" <<'PY'
 import os, subprocess, sys, time
 prog, preload = sys.argv[1:]
