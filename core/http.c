@@ -216,24 +216,18 @@ bool stsenv_url_is_local(const char *url)
 void stsenv_url_redact(const char *url, char *buf, size_t len)
 {
 	const char *host = url_authority(url), *end, *at;
-	size_t scheme;
+	size_t scheme = (size_t)(host - url), hlen;
 
-	scheme = (size_t)(host - url);
 	end = host + span_until(host, "/?#");
 	at = memchr(host, '@', (size_t)(end - host));
 	if (at)
 		host = at + 1;
-	char out[512];
-	size_t hlen = span_until(host, "?#");
-
-	/* No snprintf: this runs at every process start, via source selection. */
-	if (scheme >= sizeof(out))
-		scheme = sizeof(out) - 1;
-	if (hlen > sizeof(out) - 1 - scheme)
-		hlen = sizeof(out) - 1 - scheme;
-	memcpy(out, url, scheme);
-	memcpy(out + scheme, host, hlen);
-	stsenv_copy_trunc(buf, len, out, scheme + hlen);
+	hlen = span_until(host, "?#");
+	/* scheme + host-and-path, truncated to len as snprintf would; no
+	 * snprintf: this runs at every process start, via source selection. */
+	stsenv_copy_trunc(buf, len, url, scheme);
+	if (scheme + 1 < len)
+		stsenv_copy_trunc(buf + scheme, len - scheme, host, hlen);
 }
 
 int stsenv_http_do(const struct stsenv_http_req *req, struct stsenv_http_resp *resp,

@@ -256,7 +256,8 @@ static __attribute__((noinline)) char *maybe_serve(const char *name, int secure)
 
 	if (!atomic_load_explicit(&ready, memory_order_acquire))
 		pthread_once(&init_once, init);
-	n = stsenv_names_find(&names, name);
+	/* The first-byte test is behind us (maybe_served): the full lookup. */
+	n = stsenv_names_find_slow(&names, name);
 	if (!n || static_family[n->family] || (secure && secure_mode))
 		return pass(name, secure);
 	if (!engine)

@@ -15,17 +15,18 @@ Every successful credential response mints a new generation.
 import argparse
 import json
 import math
-import os
 import re
 import secrets
-import signal
 import socket
 import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
+
+# The server scaffolding (and its STOP event) is fakests.py's, beside us.
+from fakests import STOP, serve
 
 MODES = ("ok", "v2only", "token403", "rolemissing", "codefail",
          "sts400", "sts503", "ststhrottle")  # plus "imdsslow:MS"
@@ -38,7 +39,6 @@ CRED_PREFIX = "/latest/meta-data/ram/security-credentials"
 TOKEN_HDR = "X-aliyun-ecs-metadata-token"
 TTL_HDR = "X-aliyun-ecs-metadata-token-ttl-seconds"
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
-STOP = threading.Event()  # set on SIGTERM/SIGINT/--max-seconds
 COUNTERS = ("sts_requests", "imds_token_requests", "imds_role_requests",
             "imds_cred_requests", "imds_gets_with_token", "imds_gets_without_token")
 
@@ -315,17 +315,6 @@ class Handler(BaseHTTPRequestHandler):
                              **cred))
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    request_queue_size = 64
-
-    def handle_error(self, request, client_address):
-        exc = sys.exc_info()[1]
-        if not isinstance(exc, (ConnectionError, socket.timeout)):
-            super().handle_error(request, client_address)
-
-
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -343,26 +332,7 @@ def parse_args(argv):
 
 def main(argv=None):
     a = parse_args(argv)
-    st = State(a)
-    srv = Server(("127.0.0.1", a.port), Handler)  # bound and listening here
-    srv.state = st
-    port = srv.server_address[1]
-    if a.port_file:
-        tmp = "%s.tmp.%d" % (a.port_file, os.getpid())
-        with open(tmp, "w") as f:
-            f.write("%d\n" % port)
-        os.replace(tmp, a.port_file)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: STOP.set())
-    threading.Thread(target=srv.serve_forever, args=(0.1,), daemon=True).start()
-    if not a.quiet:
-        sys.stderr.write("fakecloud: listening on 127.0.0.1:%d\n" % port)
-    STOP.wait(a.max_seconds)  # interrupted by the signal handlers above
-    STOP.set()
-    srv.shutdown()
-    srv.server_close()
-    return 0
-
+    return serve(a, Handler, State(a), "fakecloud")
 
 if __name__ == "__main__":
     sys.exit(main())

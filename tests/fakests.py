@@ -291,11 +291,13 @@ def parse_args(argv):
     return a
 
 
-def main(argv=None):
-    a = parse_args(argv)
-    st = State(a)
-    srv = Server(("127.0.0.1", a.port), Handler)  # bound and listening here
-    srv.state = st
+def serve(a, handler, state, name, background=None):
+    """Serves handler on 127.0.0.1:a.port (0: any), writes the port to
+    a.port_file, and runs until SIGTERM, SIGINT or a.max_seconds.  Shared
+    with fakecloud.py.  background(), called once listening, starts the
+    server's own threads and returns what to run at shutdown, or None."""
+    srv = Server(("127.0.0.1", a.port), handler)  # bound and listening here
+    srv.state = state
     port = srv.server_address[1]
     if a.port_file:
         tmp = "%s.tmp.%d" % (a.port_file, os.getpid())
@@ -305,23 +307,33 @@ def main(argv=None):
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: STOP.set())
     threading.Thread(target=srv.serve_forever, args=(0.1,), daemon=True).start()
-    writer = None
-    if a.file:
-        writer = threading.Thread(target=file_loop, args=(st, a), daemon=True)
-        writer.start()
-    elif a.rotate_every is not None:
-        threading.Thread(target=rotate_every_loop, args=(st, a.rotate_every),
-                         daemon=True).start()
+    finish = background() if background else None
     if not a.quiet:
-        sys.stderr.write("fakests: listening on 127.0.0.1:%d\n" % port)
+        sys.stderr.write("%s: listening on 127.0.0.1:%d\n" % (name, port))
     STOP.wait(a.max_seconds)  # interrupted by the signal handlers above
     STOP.set()
-    if writer:
-        writer.join(2)  # never leave a half-written file behind
+    if finish:
+        finish()
     srv.shutdown()
     srv.server_close()
     return 0
 
+
+def main(argv=None):
+    a = parse_args(argv)
+    st = State(a)
+
+    def background():
+        if a.file:
+            writer = threading.Thread(target=file_loop, args=(st, a), daemon=True)
+            writer.start()
+            return lambda: writer.join(2)  # never leave a half-written file behind
+        if a.rotate_every is not None:
+            threading.Thread(target=rotate_every_loop, args=(st, a.rotate_every),
+                             daemon=True).start()
+        return None
+
+    return serve(a, Handler, st, "fakests", background)
 
 if __name__ == "__main__":
     sys.exit(main())
