@@ -1,28 +1,34 @@
 # stsenv: see README.md.  `make` builds, `make test` tests, `make demo` shows.
-VERSION := 0.1.0
+# `make deps` installs the Debian packages a build needs.
+VERSION := 0.2.0
 PREFIX ?= /usr/local
 DESTDIR ?=
 LIBDIR := $(PREFIX)/lib/stsenv
+BINDIR := $(PREFIX)/bin
 
 CC ?= cc
 BUILD ?= build
 OPT ?= -O2
 SAN ?=
 CFLAGS_ALL = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
-	-D_GNU_SOURCE -DSTSENV_VERSION='"$(VERSION)"' -DSTSENV_LIBDIR='"$(LIBDIR)"' $(SAN) $(CFLAGS)
+	-D_GNU_SOURCE -DSTSENV_VERSION='"$(VERSION)"' -DSTSENV_LIBDIR='"$(LIBDIR)"' \
+	-DSTSENV_BINDIR='"$(BINDIR)"' $(SAN) $(CFLAGS)
 LDLIBS_ALL = -ldl -lpthread
 
 CORE_SRC := $(wildcard core/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-HDRS := $(wildcard core/*.h preload/*.h)
+PRELOAD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard preload/*.c))
+CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cli/*.c))
+HDRS := $(wildcard core/*.h preload/*.h cli/*.h)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/progs/%)
 
 .PHONY: all deps test-bins test demo bench install clean format check-format
-all: deps $(BUILD)/libstsenv.so $(BUILD)/stsenv
+all: $(BUILD)/libstsenv.so $(BUILD)/stsenv $(BUILD)/stsenv-keeper
 
+# Installs the Debian packages a build needs (make test, demo and bench do it).
 deps:
 	@sh tools/deps.sh build
 
@@ -33,12 +39,23 @@ $(BUILD)/obj/%.o: %.c $(HDRS)
 $(BUILD)/libstsenv-core.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/libstsenv.so: $(BUILD)/obj/preload/interpose.o $(BUILD)/obj/preload/runtime.o $(BUILD)/libstsenv-core.a preload/exports.map
-	$(CC) $(CFLAGS_ALL) -shared -Wl,--version-script=preload/exports.map \
-		-o $@ $(BUILD)/obj/preload/interpose.o $(BUILD)/obj/preload/runtime.o $(BUILD)/libstsenv-core.a $(LDLIBS_ALL)
+# The export map comes from the one list of interposed symbols.
+$(BUILD)/exports.map: preload/symbols.h
+	@mkdir -p $(dir $@)
+	cpp -P -DSTSENV_EXPORT_MAP $< > $@
 
-$(BUILD)/stsenv: $(BUILD)/obj/preload/launcher.o $(BUILD)/libstsenv-core.a
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/libstsenv.so: $(PRELOAD_OBJ) $(BUILD)/libstsenv-core.a $(BUILD)/exports.map
+	$(CC) $(CFLAGS_ALL) -shared -Wl,--version-script=$(BUILD)/exports.map \
+		-o $@ $(PRELOAD_OBJ) $(BUILD)/libstsenv-core.a $(LDLIBS_ALL)
+
+# The command exports one symbol, by which the preload knows not to act in it.
+$(BUILD)/stsenv: $(CLI_OBJ) $(BUILD)/libstsenv-core.a cli/dynamic.list
+	$(CC) $(CFLAGS_ALL) -Wl,--dynamic-list=cli/dynamic.list -o $@ $(CLI_OBJ) \
+		$(BUILD)/libstsenv-core.a $(LDLIBS_ALL)
+
+# The preload starts `stsenv keep` from beside itself.
+$(BUILD)/stsenv-keeper: $(BUILD)/stsenv
+	ln -sf stsenv $@
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libstsenv-core.a
 	@mkdir -p $(dir $@)
@@ -54,7 +71,11 @@ $(BUILD)/progs/getenvs-static: tests/progs/getenvs.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
-test-bins: all $(UNIT_BIN) $(PROG_BIN) $(BUILD)/progs/getenvs-static
+$(BUILD)/progs/stamp-static: tests/progs/stamp.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+
+test-bins: all $(UNIT_BIN) $(PROG_BIN) $(BUILD)/progs/getenvs-static $(BUILD)/progs/stamp-static
 
 test:
 	@sh tools/deps.sh test
@@ -62,7 +83,7 @@ test:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT=-O1 \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test-bins >/dev/null
 	@$(MAKE) --no-print-directory BUILD=build/tsan OPT=-O1 SAN="-fsanitize=thread" \
-		build/tsan/tests/test_engine >/dev/null
+		build/tsan/tests/test_snap build/tsan/tests/test_tree >/dev/null
 	@sh tests/run.sh
 
 demo:
@@ -76,12 +97,13 @@ bench:
 	@sh bench/run.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)
-	install -m 0755 $(BUILD)/stsenv $(DESTDIR)$(PREFIX)/bin/stsenv
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)
+	install -m 0755 $(BUILD)/stsenv $(DESTDIR)$(BINDIR)/stsenv
 	install -m 0644 $(BUILD)/libstsenv.so $(DESTDIR)$(LIBDIR)/libstsenv.so
+	ln -sf ../../bin/stsenv $(DESTDIR)$(LIBDIR)/stsenv-keeper
 
 format:
-	clang-format -i core/*.[ch] preload/*.[ch] tests/unit/*.[ch] tests/progs/*.c bench/*.c
+	clang-format -i core/*.[ch] preload/*.[ch] cli/*.[ch] tests/unit/*.[ch] tests/progs/*.c bench/*.c
 
 clean:
 	rm -rf build
@@ -93,7 +115,7 @@ clean:
 # and a fixed seed (see below).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES := credjson http profile vars
+FUZZ_NAMES := credjson http profile vars page
 FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_FLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -D_GNU_SOURCE \
 	-DSTSENV_VERSION='"$(VERSION)"' -DSTSENV_LIBDIR='"$(LIBDIR)"' \

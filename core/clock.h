@@ -12,4 +12,10 @@ struct stsenv_clock {
 
 extern const struct stsenv_clock stsenv_system_clock;
 
+/* The system's clocks in ms, for code that takes no injected clock.  All
+ * are vDSO calls: safe in signal handlers and vfork children. */
+int64_t stsenv_mono_ms(void);	     /* CLOCK_MONOTONIC */
+int64_t stsenv_mono_coarse_ms(void); /* CLOCK_MONOTONIC_COARSE: a few ns, 4 ms ticks */
+int64_t stsenv_real_ms(void);	     /* CLOCK_REALTIME */
+
 #endif

@@ -5,7 +5,6 @@
 #define STSENV_CONFIG_H
 
 #include "err.h"
-#include "source.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,20 +33,7 @@ void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get);
  * when unset or not a number. */
 int stsenv_duration_setting(stsenv_getenv_fn get);
 
-#define STSENV_SOURCE_KINDS 5
-
-struct stsenv_selection {
-	int chosen; /* index into kinds, or -1 */
-	const char *kinds[STSENV_SOURCE_KINDS];
-	char why[STSENV_SOURCE_KINDS][200]; /* for `stsenv status` */
-	bool brief;			    /* no reasons wanted: leave why empty */
-};
-
-/* Builds the source the configuration asks for (STSENV_SOURCE, or the
- * first configured one in the spec's order).  NULL with err set when there
- * is none; sel records why each kind was taken or skipped, or is NULL when
- * only the source is wanted (the preload, at every process start). */
-struct stsenv_source *stsenv_select_source(const struct stsenv_config *c, stsenv_getenv_fn get,
-					   struct stsenv_selection *sel, struct stsenv_err *err);
+/* "true" or "1". */
+bool stsenv_setting_true(stsenv_getenv_fn get, const char *name);
 
 #endif

@@ -1,7 +1,5 @@
 #include "cred.h"
 
-#include "timeutil.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,59 +28,6 @@ bool stsenv_cred_equal(const struct stsenv_cred *a, const struct stsenv_cred *b)
 {
 	return a->exp_ms == b->exp_ms && str_eq(a->id, b->id) && str_eq(a->secret, b->secret) &&
 	       str_eq(a->token, b->token);
-}
-
-static char *put(char **cursor, const char *s)
-{
-	char *dst = *cursor;
-	size_t n = strlen(s) + 1;
-
-	memcpy(dst, s, n);
-	*cursor += n;
-	return dst;
-}
-
-struct stsenv_snap *stsenv_snap_new(const struct stsenv_cred *c, int64_t now_real_ms,
-				    int64_t now_mono_ms, uint64_t generation)
-{
-	char expbuf[32] = "";
-	size_t size = sizeof(struct stsenv_snap) + strlen(c->id) + strlen(c->secret) + 2;
-	struct stsenv_snap *s;
-	char *cursor;
-
-	if (c->token)
-		size += strlen(c->token) + 1;
-	if (c->exp_ms != STSENV_NO_EXPIRY) {
-		stsenv_format_iso8601(c->exp_ms, expbuf, sizeof(expbuf));
-		size += strlen(expbuf) + 1;
-	}
-	s = malloc(size);
-	if (!s)
-		return NULL;
-	cursor = (char *)(s + 1);
-	s->id = put(&cursor, c->id);
-	s->secret = put(&cursor, c->secret);
-	s->token = c->token ? put(&cursor, c->token) : NULL;
-	s->expiration = expbuf[0] ? put(&cursor, expbuf) : NULL;
-	s->exp_real_ms = c->exp_ms;
-	/* The deadline is moved onto the monotonic clock once, here, so that a
-	 * wall clock stepped backwards later cannot make us serve a credential
-	 * past its real expiry. */
-	s->exp_mono_ms = c->exp_ms == STSENV_NO_EXPIRY ? STSENV_NO_EXPIRY
-						       : now_mono_ms + (c->exp_ms - now_real_ms);
-	s->generation = generation;
-	return s;
-}
-
-const char *stsenv_snap_field(const struct stsenv_snap *s, enum stsenv_field f)
-{
-	switch (f) {
-	case STSENV_F_ID: return s->id;
-	case STSENV_F_SECRET: return s->secret;
-	case STSENV_F_TOKEN: return s->token;
-	case STSENV_F_EXPIRATION: return s->expiration;
-	default: return NULL;
-	}
 }
 
 void stsenv_redact_id(const char *id, char *buf, unsigned len)

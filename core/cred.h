@@ -1,7 +1,5 @@
-/* A credential as a source returns it, and the immutable snapshot that the
- * engine publishes.  Snapshots are never modified or freed once published:
- * getenv hands out pointers into them, and the spec promises those pointers
- * stay readable for the life of the process. */
+/* A credential as a source returns it (snapshots, the immutable form the
+ * engine and the preload publish, are in snap.h). */
 #ifndef STSENV_CRED_H
 #define STSENV_CRED_H
 
@@ -16,11 +14,15 @@
 #define STSENV_MAX_SECRET 256
 #define STSENV_MAX_TOKEN  (16 * 1024)
 
+/* What a served name reads.  The last two are stsenv's own: the marker
+ * that vouches for handed-down values, and the tree a child can attach to. */
 enum stsenv_field {
 	STSENV_F_ID,
 	STSENV_F_SECRET,
 	STSENV_F_TOKEN,
 	STSENV_F_EXPIRATION,
+	STSENV_F_MARKER,
+	STSENV_F_TREE,
 	STSENV_F_COUNT
 };
 
@@ -34,22 +36,6 @@ struct stsenv_cred {
 
 void stsenv_cred_clear(struct stsenv_cred *c);
 bool stsenv_cred_equal(const struct stsenv_cred *a, const struct stsenv_cred *b);
-
-struct stsenv_snap {
-	const char *id;
-	const char *secret;
-	const char *token;	/* NULL when the source gave none */
-	const char *expiration; /* ISO 8601 UTC; NULL when it never expires */
-	int64_t exp_real_ms;	/* STSENV_NO_EXPIRY when it never expires */
-	int64_t exp_mono_ms;	/* the same deadline on the monotonic clock */
-	uint64_t generation;
-};
-
-/* One allocation holding the struct and its strings; NULL on ENOMEM. */
-struct stsenv_snap *stsenv_snap_new(const struct stsenv_cred *c, int64_t now_real_ms,
-				    int64_t now_mono_ms, uint64_t generation);
-
-const char *stsenv_snap_field(const struct stsenv_snap *s, enum stsenv_field f);
 
 /* Writes a redacted form of an AccessKey id ("STS.N****7") into buf. */
 void stsenv_redact_id(const char *id, char *buf, unsigned len);

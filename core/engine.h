@@ -1,94 +1,72 @@
-/* The cache and refresher: turns a source into a stream of immutable
- * snapshots, following the freshness rules of the spec.  It knows nothing
- * of getenv or interposition; the preload and the launcher drive it. */
+/* The cache and refresher of one keeper: turns a source into a stream of
+ * immutable snapshots, asking the source when the schedule (schedule.h)
+ * says.  It runs in the keeper's main thread only (the launcher, the
+ * helper of a plain-preload tree, `stsenv env` and `status`): no lock, no
+ * thread.  Processes of a tree never run it; they read the keeper's page. */
 #ifndef STSENV_ENGINE_H
 #define STSENV_ENGINE_H
 
 #include "clock.h"
-#include "cred.h"
+#include "schedule.h"
+#include "snap.h"
 #include "source.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Other processes sharing credentials with this one (the page of a tree
- * started by stsenv).  claim() returns STSENV_PEER_TAKEN and fills out if
- * they hold a credential expiring after exp_ms, STSENV_PEER_BUSY if one of
- * them is fetching right now, or STSENV_PEER_FETCH: go ahead, and call
- * release() afterwards; publish() shares what we fetched. */
-enum stsenv_peer_claim { STSENV_PEER_FETCH, STSENV_PEER_TAKEN, STSENV_PEER_BUSY };
-
-struct stsenv_peer {
-	enum stsenv_peer_claim (*claim)(void *ctx, int64_t exp_ms, int64_t lease_ms,
-					struct stsenv_cred *out);
-	void (*release)(void *ctx);
-	void (*publish)(void *ctx, const struct stsenv_cred *c);
-	void *ctx;
-};
-
 struct stsenv_engine_opts {
 	struct stsenv_source *source; /* owned by the engine from now on */
 	const struct stsenv_clock *clock;
-	int64_t margin_ms;		/* refresh from Expiration - margin onwards */
-	int64_t timeout_ms;		/* bound on one fetch, and on any caller's wait */
-	uint64_t seed;			/* for jitter */
-	bool background;		/* refresh in a lazily started thread */
-	const struct stsenv_peer *peer; /* optional */
+	int64_t margin_ms;    /* refresh from Expiration - margin onwards */
+	int64_t timeout_ms;   /* bound on one fetch */
+	uint64_t seed;	      /* for jitter */
+	uint64_t fingerprint; /* of the source configuration */
 };
 
 struct stsenv_engine;
 
 struct stsenv_engine *stsenv_engine_new(const struct stsenv_engine_opts *o);
+void stsenv_engine_destroy(struct stsenv_engine *e);
 
-/* The current credential if it is valid now, else (after waiting at most
- * timeout_ms for a fetch, and only when one is due) NULL.  Lock-free when a
- * valid credential exists; starts a background refresh when one is due. */
+enum stsenv_attempt {
+	STSENV_NOT_DUE,	  /* nothing asked */
+	STSENV_NEW,	  /* a new credential */
+	STSENV_UNCHANGED, /* the source answered the one we hold */
+	STSENV_FAILED,
+};
+
+/* Asks the source if an attempt is due (or at once with force), and
+ * applies the result: schedule, last good credential, logging once per
+ * change of state. */
+enum stsenv_attempt stsenv_engine_poll(struct stsenv_engine *e, bool force);
+
+/* Takes c (a credential the process that started this keeper held) as if
+ * fetched now, unless it has expired; the next attempt follows the schedule
+ * of a new credential.  True if taken. */
+bool stsenv_engine_adopt(struct stsenv_engine *e, const struct stsenv_cred *c);
+
+/* The newest credential, valid or not (NULL before the first). */
+const struct stsenv_snap *stsenv_engine_current(const struct stsenv_engine *e);
+
+/* The newest credential if it is valid now, else NULL. */
+const struct stsenv_snap *stsenv_engine_valid(const struct stsenv_engine *e);
+
+/* The newest credential, asking the source first if there is no valid
+ * one and an attempt is due: what `stsenv env` and the launcher want. */
 const struct stsenv_snap *stsenv_engine_get(struct stsenv_engine *e);
 
-/* The current credential if valid now, else NULL; never waits, fetches,
- * locks or allocates (for exec in a vfork child). */
-const struct stsenv_snap *stsenv_engine_peek(struct stsenv_engine *e);
-
-/* Starts the background refresh if one is due (before a fork, so that the
- * children of a process that never reads a name still get fresh values). */
-void stsenv_engine_nudge(struct stsenv_engine *e);
-
-/* Sets the peer after creation (before the refresher starts). */
-void stsenv_engine_set_peer(struct stsenv_engine *e, const struct stsenv_peer *peer);
-
-/* Starts the background refresher now (for a process whose job is to
- * keep the credential fresh, such as the launcher supervising a tree). */
-void stsenv_engine_start(struct stsenv_engine *e);
-
-/* Runs a due fetch in the calling thread (for engines without background,
- * and for tests that move the clock).  Returns true if it fetched. */
-bool stsenv_engine_poll(struct stsenv_engine *e);
-
-/* Publishes a credential handed down by a parent process, as if fetched
- * now; ignored if it has expired.  Call before any get(). */
-void stsenv_engine_adopt(struct stsenv_engine *e, const struct stsenv_cred *c);
+/* Monotonic ms of the next attempt. */
+int64_t stsenv_engine_next_attempt(const struct stsenv_engine *e);
 
 struct stsenv_engine_status {
 	const struct stsenv_snap *current; /* may have expired */
-	uint64_t attempts;
-	uint64_t fetched;   /* attempts that produced a new credential */
-	uint64_t from_peer; /* of those, taken from the tree's page */
-	uint64_t unchanged; /* attempts that returned the same one */
-	unsigned failures;  /* consecutive */
+	uint64_t attempts, fetched, unchanged;
+	unsigned failures; /* consecutive */
 	int64_t next_attempt_in_ms;
-	bool thread_started;
+	int64_t lead_ms;      /* learned, 0 if none */
 	char last_error[384]; /* "" when the last attempt succeeded */
 };
 
-void stsenv_engine_status(struct stsenv_engine *e, struct stsenv_engine_status *st);
-
-/* For pthread_atfork: keeps the engine consistent across fork, and gives
- * the child a refresher of its own (threads do not survive fork). */
-void stsenv_engine_fork_prepare(struct stsenv_engine *e);
-void stsenv_engine_fork_parent(struct stsenv_engine *e);
-void stsenv_engine_fork_child(struct stsenv_engine *e);
-
-/* When the next refresh of a fresh credential is due (exposed for tests). */
-int64_t stsenv_refresh_at(int64_t now_mono, int64_t exp_mono, int64_t margin_ms, uint64_t rnd);
+void stsenv_engine_status(const struct stsenv_engine *e, struct stsenv_engine_status *st);
 
 #endif

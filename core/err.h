@@ -7,6 +7,10 @@
 
 struct stsenv_err {
 	char msg[384];
+	/* Set by a source whose failure will pass by itself soon (a file
+	 * caught mid-rewrite): try again after this many ms, not after the
+	 * backoff.  0: no hint. */
+	int retry_ms;
 };
 
 void stsenv_err_set(struct stsenv_err *err, const char *fmt, ...)

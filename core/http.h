@@ -5,6 +5,7 @@
 #define STSENV_HTTP_H
 
 #include "err.h"
+#include "url.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,12 +33,5 @@ struct stsenv_http_resp {
  * Loopback, link-local and metadata hosts never go through a proxy. */
 int stsenv_http_do(const struct stsenv_http_req *req, struct stsenv_http_resp *resp,
 		   struct stsenv_err *err);
-
-/* Copies url into buf without userinfo, query or fragment: what is safe to
- * name in a log line (a query string may carry a secret). */
-void stsenv_url_redact(const char *url, char *buf, size_t len);
-
-/* True if the URL's host is loopback, link-local or the metadata address. */
-bool stsenv_url_is_local(const char *url);
 
 #endif

@@ -17,7 +17,7 @@ enum stsenv_log_level {
 /* Returns the level named by s ("off".."debug"), or -1. */
 int stsenv_log_parse_level(const char *s);
 
-/* Sets the level and the sink: fd 2, or path opened for append. */
+/* Sets the level and the sink: fd 2, or path (opened for each line). */
 void stsenv_log_setup(int level, const char *path);
 
 bool stsenv_log_enabled(int level);

@@ -5,25 +5,30 @@
 #include <string.h>
 
 const struct stsenv_name stsenv_builtin_names[] = {
-	{"ALIBABA_CLOUD_ACCESS_KEY_ID", STSENV_F_ID, STSENV_FAM_ALIBABA_CLOUD},
-	{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", STSENV_F_SECRET, STSENV_FAM_ALIBABA_CLOUD},
-	{"ALIBABA_CLOUD_SECURITY_TOKEN", STSENV_F_TOKEN, STSENV_FAM_ALIBABA_CLOUD},
-	{"ALIBABACLOUD_ACCESS_KEY_ID", STSENV_F_ID, STSENV_FAM_ALIBABACLOUD},
-	{"ALIBABACLOUD_ACCESS_KEY_SECRET", STSENV_F_SECRET, STSENV_FAM_ALIBABACLOUD},
-	{"ALIBABACLOUD_SECURITY_TOKEN", STSENV_F_TOKEN, STSENV_FAM_ALIBABACLOUD},
-	{"ALICLOUD_ACCESS_KEY_ID", STSENV_F_ID, STSENV_FAM_ALICLOUD},
-	{"ALICLOUD_ACCESS_KEY", STSENV_F_ID, STSENV_FAM_ALICLOUD},
-	{"ALICLOUD_ACCESS_KEY_SECRET", STSENV_F_SECRET, STSENV_FAM_ALICLOUD},
-	{"ALICLOUD_SECRET_KEY", STSENV_F_SECRET, STSENV_FAM_ALICLOUD},
-	{"ALICLOUD_SECURITY_TOKEN", STSENV_F_TOKEN, STSENV_FAM_ALICLOUD},
-	{"OSS_ACCESS_KEY_ID", STSENV_F_ID, STSENV_FAM_OSS},
-	{"OSS_ACCESS_KEY_SECRET", STSENV_F_SECRET, STSENV_FAM_OSS},
-	{"OSS_SESSION_TOKEN", STSENV_F_TOKEN, STSENV_FAM_OSS},
-	{"STSENV_EXPIRATION", STSENV_F_EXPIRATION, STSENV_FAM_NONE},
-	{0, 0, 0},
+	{"ALIBABA_CLOUD_ACCESS_KEY_ID", STSENV_F_ID, STSENV_FAM_ALIBABA_CLOUD, 0},
+	{"ALIBABA_CLOUD_ACCESS_KEY_SECRET", STSENV_F_SECRET, STSENV_FAM_ALIBABA_CLOUD, 1},
+	{"ALIBABA_CLOUD_SECURITY_TOKEN", STSENV_F_TOKEN, STSENV_FAM_ALIBABA_CLOUD, 2},
+	{"ALIBABACLOUD_ACCESS_KEY_ID", STSENV_F_ID, STSENV_FAM_ALIBABACLOUD, 3},
+	{"ALIBABACLOUD_ACCESS_KEY_SECRET", STSENV_F_SECRET, STSENV_FAM_ALIBABACLOUD, 4},
+	{"ALIBABACLOUD_SECURITY_TOKEN", STSENV_F_TOKEN, STSENV_FAM_ALIBABACLOUD, 5},
+	{"ALICLOUD_ACCESS_KEY_ID", STSENV_F_ID, STSENV_FAM_ALICLOUD, 6},
+	{"ALICLOUD_ACCESS_KEY", STSENV_F_ID, STSENV_FAM_ALICLOUD, 7},
+	{"ALICLOUD_ACCESS_KEY_SECRET", STSENV_F_SECRET, STSENV_FAM_ALICLOUD, 8},
+	{"ALICLOUD_SECRET_KEY", STSENV_F_SECRET, STSENV_FAM_ALICLOUD, 9},
+	{"ALICLOUD_SECURITY_TOKEN", STSENV_F_TOKEN, STSENV_FAM_ALICLOUD, 10},
+	{"OSS_ACCESS_KEY_ID", STSENV_F_ID, STSENV_FAM_OSS, 11},
+	{"OSS_ACCESS_KEY_SECRET", STSENV_F_SECRET, STSENV_FAM_OSS, 12},
+	{"OSS_SESSION_TOKEN", STSENV_F_TOKEN, STSENV_FAM_OSS, 13},
+	{"STSENV_EXPIRATION", STSENV_F_EXPIRATION, STSENV_FAM_NONE, 14},
+	{"STSENV_HANDOFF", STSENV_F_MARKER, STSENV_FAM_NONE, 15},
+	{"STSENV_TREE", STSENV_F_TREE, STSENV_FAM_NONE, 16},
+	{0, 0, 0, 0},
 };
+_Static_assert(sizeof(stsenv_builtin_names) / sizeof(stsenv_builtin_names[0]) ==
+		       STSENV_BUILTIN_COUNT + 1,
+	       "STSENV_BUILTIN_COUNT");
 
-static const char *const field_names[] = {"id", "secret", "token", "expiration"};
+static const char *const field_names[] = {"id", "secret", "token", "expiration", "marker", "tree"};
 
 const char *stsenv_field_name(int field)
 {
@@ -74,7 +79,8 @@ int stsenv_names_init(struct stsenv_names *n, const char *vars, struct stsenv_er
 		size_t vlen = nlen < len ? len - nlen - 1 : 0;
 		int field = -1;
 
-		for (int f = 0; f < STSENV_F_COUNT && nlen < len; f++)
+		/* The marker and the tree are stsenv's own: not for STSENV_VARS. */
+		for (int f = 0; f <= STSENV_F_EXPIRATION && nlen < len; f++)
 			if (strlen(field_names[f]) == vlen &&
 			    strncmp(val, field_names[f], vlen) == 0)
 				field = f;
@@ -107,6 +113,8 @@ int stsenv_names_init(struct stsenv_names *n, const char *vars, struct stsenv_er
 				n->extra[n->nextra].name = dst;
 				n->extra[n->nextra].field = (uint8_t)field;
 				n->extra[n->nextra].family = STSENV_FAM_USER;
+				n->extra[n->nextra].index =
+					(uint8_t)(STSENV_BUILTIN_COUNT + n->nextra);
 				n->nextra++;
 				mark_first(n, dst);
 			}

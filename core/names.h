@@ -24,10 +24,13 @@ struct stsenv_name {
 	const char *name;
 	uint8_t field;	/* enum stsenv_field */
 	uint8_t family; /* enum stsenv_family */
+	uint8_t index;	/* position in the table: a bit in per-name sets */
 };
 
-#define STSENV_MAX_EXTRA 32
-#define STSENV_MAX_NAME	 64
+#define STSENV_BUILTIN_COUNT 17
+#define STSENV_MAX_EXTRA     32
+#define STSENV_MAX_NAMES     (STSENV_BUILTIN_COUNT + STSENV_MAX_EXTRA) /* <= 64 */
+#define STSENV_MAX_NAME	     64
 
 struct stsenv_names {
 	int nextra;
@@ -36,8 +39,20 @@ struct stsenv_names {
 	uint64_t first[4]; /* bitmap of first bytes of every served name */
 };
 
-/* The built-in table, NULL-terminated. */
+/* The built-in table, NULL-terminated: the names of the spec, then
+ * STSENV_HANDOFF and STSENV_TREE, stsenv's own. */
 extern const struct stsenv_name stsenv_builtin_names[];
+
+/* Every name of n, built-in first: index i for 0 <= i < count. */
+static inline int stsenv_names_count(const struct stsenv_names *n)
+{
+	return STSENV_BUILTIN_COUNT + n->nextra;
+}
+static inline const struct stsenv_name *stsenv_names_at(const struct stsenv_names *n, int i)
+{
+	return i < STSENV_BUILTIN_COUNT ? &stsenv_builtin_names[i]
+					: &n->extra[i - STSENV_BUILTIN_COUNT];
+}
 
 /* Fills n with the built-in names plus the STSENV_VARS spec
  * ("NAME=field,NAME=field"; NULL for none).  Returns the number of
@@ -61,7 +76,7 @@ static inline const struct stsenv_name *stsenv_names_find(const struct stsenv_na
 	return stsenv_names_find_slow(n, name);
 }
 
-/* "id", "secret", "token", "expiration" */
+/* "id", "secret", "token", "expiration", "marker", "tree" */
 const char *stsenv_field_name(int field);
 
 #endif

@@ -1,61 +1,110 @@
-/* The shared credential page of a process tree started by `stsenv exec`.
+/* The credential page of a process tree.
  *
- * The launcher creates a memfd (never on disk), leaves its descriptor open
- * across exec and names it in STSENV_PAGE_FD.  Every preload in the tree
- * maps it: a process whose credential nears its refresh time first looks
- * here, and only fetches from the source if nobody in the tree has done so
- * already; whoever fetches publishes here.  So the whole tree makes about
- * one request per rotation, and an exec in a vfork child, which may not
- * allocate, lock or fetch, can still hand down the newest credential by
- * copying it from the page onto its stack.
+ * Trust model.  One process writes the page: the keeper of the tree (the
+ * launcher, or the helper that the first process of a plain-preload tree
+ * starts).  It creates the page as a memfd (memory only, never on disk),
+ * maps it writable, then seals it with F_SEAL_FUTURE_WRITE, SHRINK, GROW
+ * and SEAL: from then on no descriptor of it, however opened or reopened
+ * (/proc/PID/fd included), can write it, map it writable, resize it or
+ * change its seals; only the keeper's own mapping stays writable.  Other
+ * processes get a descriptor from the keeper over a unix socket that checks
+ * their uid and gid (tree.h), map it read-only and close the descriptor.
+ * They trust nothing in it: a reader checks the seals and the size before
+ * mapping, the header (magic, version, size, the source fingerprint, the
+ * uid and gid the keeper recorded) before using it, and every length and
+ * offset, in 64-bit arithmetic against the page's own size, before copying
+ * a byte.  The newest fetch wins: the keeper writes whatever it fetched
+ * last, with a generation number; readers never compare expirations.
  *
- * Writers serialise on the sequence number (odd while a write is in
- * progress); readers retry while it is odd or changed under them. */
+ * Readers copy under a sequence lock (odd while the keeper writes) and
+ * wait for a change with a futex on the page, so a read takes no lock,
+ * makes no allocation but the snapshot (snap.h) and only system calls that
+ * are safe in a signal handler and in a vfork child. */
 #ifndef STSENV_PAGE_H
 #define STSENV_PAGE_H
 
 #include "cred.h"
-#include "engine.h"
+#include "err.h"
+#include "snap.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define STSENV_PAGE_VAR	 "STSENV_PAGE_FD"
-#define STSENV_PAGE_DATA (STSENV_MAX_ID + STSENV_MAX_SECRET + STSENV_MAX_TOKEN + 3)
+enum stsenv_page_state {
+	STSENV_PAGE_EMPTY,   /* the keeper has not fetched yet */
+	STSENV_PAGE_OK,	     /* holds the newest credential */
+	STSENV_PAGE_FAILING, /* the last attempt failed; the credential, if any, is the last good */
+	STSENV_PAGE_CLOSED,  /* the keeper has exited */
+};
+
+#define STSENV_PAGE_ERROR_MAX 384
+
+/* ---- the keeper's side -------------------------------------------------- */
 
 struct stsenv_page;
 
-/* A credential copied out of the page; strings point into buf. */
-struct stsenv_page_cred {
-	const char *id, *secret, *token; /* token NULL for none */
-	int64_t exp_ms;
-	char buf[STSENV_PAGE_DATA];
+/* Creates and seals a page for credentials from the source configuration
+ * with this fingerprint; *fd (close-on-exec) is what the keeper hands out. */
+struct stsenv_page *stsenv_page_create(uint64_t fingerprint, int *fd, struct stsenv_err *err);
+
+struct stsenv_page_update {
+	const struct stsenv_cred *cred; /* NULL: keep the credential there */
+	uint64_t generation;		/* of cred */
+	enum stsenv_page_state state;
+	bool fetching;		 /* about to ask the source: a process with no valid
+				  * credential may wait for the outcome */
+	int64_t next_attempt_ms; /* wall clock: when the keeper asks the source next */
+	const char *error;	 /* safe to show; "" or NULL for none */
 };
 
-/* Creates a page; *fd is inheritable (no close-on-exec). */
-struct stsenv_page *stsenv_page_create(int *fd);
+/* Unmaps the keeper's view and frees p (the page lives on in its readers). */
+void stsenv_page_destroy(struct stsenv_page *p);
 
-/* Maps the page behind fd, after checking it is one; NULL otherwise. */
-struct stsenv_page *stsenv_page_open(int fd);
+/* Writes u and wakes every reader waiting for a change. */
+void stsenv_page_write(struct stsenv_page *p, const struct stsenv_page_update *u);
 
-/* Expiration (ms) of the credential in the page, 0 if none.  One load. */
-int64_t stsenv_page_exp(const struct stsenv_page *p);
+/* ---- everyone else ---------------------------------------------------- */
 
-/* Copies the credential out.  No allocation, no lock, no system call:
- * safe in a vfork child and in a signal handler.  false if the page is
- * empty or stays busy. */
-bool stsenv_page_read(const struct stsenv_page *p, struct stsenv_page_cred *out);
+struct stsenv_page_view;
 
-/* If the page holds a valid credential expiring after exp_ms, copies it
- * into out (allocating) and returns true. */
-bool stsenv_page_take_newer(const struct stsenv_page *p, int64_t exp_ms, int64_t now_real_ms,
-			    struct stsenv_cred *out);
+/* Checks fd (seals, size) and maps it read-only; checks the header against
+ * the fingerprint of the caller's own configuration and the caller's
+ * uid/gid.  NULL with err set otherwise.  The caller may close fd. */
+const struct stsenv_page_view *stsenv_page_map(int fd, uint64_t fingerprint,
+					       struct stsenv_err *err);
 
-/* Publishes a credential unless one that expires later is already there. */
-void stsenv_page_publish(struct stsenv_page *p, const struct stsenv_cred *c);
+/* Changes with every write: wait on it with stsenv_page_wait. */
+uint32_t stsenv_page_version(const struct stsenv_page_view *v);
 
-/* The page as the engine's peer (see struct stsenv_peer). */
-void stsenv_page_peer(struct stsenv_page *p, struct stsenv_peer *out);
+/* Waits until the version differs from seen, at most timeout_ms.  Returns
+ * false on timeout. */
+bool stsenv_page_wait(const struct stsenv_page_view *v, uint32_t seen, int64_t timeout_ms);
+
+struct stsenv_page_status {
+	uint64_t generation;
+	enum stsenv_page_state state;
+	bool fetching;
+	int64_t exp_ms; /* of the credential held; 0: none */
+	int64_t next_attempt_ms;
+	char error[STSENV_PAGE_ERROR_MAX];
+};
+
+/* Reads the page.  Returns a snapshot of the credential it holds when its
+ * generation differs from have_generation (NULL otherwise, or when it holds
+ * none); st (optional) receives the keeper's state.  *corrupt is set when
+ * the page fails a check or stays busy: do not use it again. */
+const struct stsenv_snap *stsenv_page_snapshot(const struct stsenv_page_view *v,
+					       uint64_t have_generation, int64_t now_real_ms,
+					       int64_t now_mono_ms, const struct stsenv_snap *prev,
+					       struct stsenv_page_status *st, bool *corrupt);
+
+/* For the fuzzer and the unit tests: checks and reads size bytes of
+ * untrusted page contents as a reader would. */
+bool stsenv_page_check_bytes(const void *bytes, size_t size, uint64_t fingerprint,
+			     struct stsenv_page_status *st);
+
+/* The size of a page, for those. */
+size_t stsenv_page_size(void);
 
 #endif

@@ -14,7 +14,6 @@ enum stsenv_fetch_rc {
 	STSENV_FETCH_ERR = -1,
 	STSENV_FETCH_OK = 0,
 	STSENV_FETCH_UNCHANGED = 1, /* nothing new since the last OK fetch */
-	STSENV_FETCH_DEFERRED = 2,  /* another process of the tree is fetching */
 };
 
 struct stsenv_source {

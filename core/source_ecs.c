@@ -2,6 +2,7 @@
  * session token from PUT /latest/api/token, cached and renewed before it
  * expires, sent with every GET; if the token cannot be had, IMDSv1 (no
  * token) unless ALIBABA_CLOUD_IMDSV1_DISABLED says not to. */
+#include "clock.h"
 #include "credjson.h"
 #include "http.h"
 #include "source.h"
@@ -23,13 +24,20 @@ struct ecs_source {
 	time_t token_until;
 };
 
-static int64_t bounded(int64_t timeout_ms)
+/* One request's share of the fetch: the SDKs' bound, and never past the
+ * fetch's own deadline (STSENV_TIMEOUT_MS covers the token, the role and
+ * the credential together). */
+static int64_t bounded(int64_t deadline)
 {
-	return timeout_ms < 2 * ECS_TIMEOUT_MS ? timeout_ms : 2 * ECS_TIMEOUT_MS;
+	int64_t left = deadline - stsenv_mono_ms();
+
+	if (left < 1)
+		left = 1;
+	return left < 2 * ECS_TIMEOUT_MS ? left : 2 * ECS_TIMEOUT_MS;
 }
 
 /* Ensures s->token is a valid v2 token, or empty if falling back to v1. */
-static int get_token(struct ecs_source *s, int64_t timeout_ms, struct stsenv_err *err)
+static int get_token(struct ecs_source *s, int64_t deadline, struct stsenv_err *err)
 {
 	static const char *const hdrs[] = {"X-aliyun-ecs-metadata-token-ttl-seconds: 21600", NULL};
 	char url[600];
@@ -37,12 +45,12 @@ static int get_token(struct ecs_source *s, int64_t timeout_ms, struct stsenv_err
 	struct stsenv_http_req req = {.method = "PUT",
 				      .url = url,
 				      .headers = hdrs,
-				      .timeout_ms = bounded(timeout_ms),
+				      .timeout_ms = bounded(deadline),
 				      .connect_timeout_ms = ECS_TIMEOUT_MS,
 				      .max_body = 1024};
 	size_t n;
 
-	if (s->token[0] && time(NULL) < s->token_until)
+	if (s->token[0] && stsenv_real_ms() / 1000 < s->token_until)
 		return 0;
 	s->token[0] = '\0';
 	snprintf(url, sizeof(url), "%s/latest/api/token", s->endpoint);
@@ -51,7 +59,7 @@ static int get_token(struct ecs_source *s, int64_t timeout_ms, struct stsenv_err
 		if (resp.status == 200 && n > 0 && n < sizeof(s->token)) {
 			memcpy(s->token, resp.body, n);
 			s->token[n] = '\0';
-			s->token_until = time(NULL) + TOKEN_TTL_S - TOKEN_RENEW_S;
+			s->token_until = stsenv_real_ms() / 1000 + TOKEN_TTL_S - TOKEN_RENEW_S;
 		} else {
 			stsenv_err_set(err, "HTTP status %ld", resp.status);
 		}
@@ -68,14 +76,14 @@ static int get_token(struct ecs_source *s, int64_t timeout_ms, struct stsenv_err
 	return 0; /* v1 */
 }
 
-static int get(struct ecs_source *s, const char *path, int64_t timeout_ms,
+static int get(struct ecs_source *s, const char *path, int64_t deadline,
 	       struct stsenv_http_resp *resp, struct stsenv_err *err)
 {
 	char url[700], hdr[300];
 	const char *hdrs[] = {hdr, NULL};
 	struct stsenv_http_req req = {.url = url,
 				      .headers = s->token[0] ? hdrs : NULL,
-				      .timeout_ms = bounded(timeout_ms),
+				      .timeout_ms = bounded(deadline),
 				      .connect_timeout_ms = ECS_TIMEOUT_MS};
 
 	snprintf(url, sizeof(url), "%s%s", s->endpoint, path);
@@ -102,15 +110,16 @@ static enum stsenv_fetch_rc ecs_fetch(struct stsenv_source *base, int64_t timeou
 	const char *prefix = "/latest/meta-data/ram/security-credentials/";
 	char path[400], role[200];
 	struct stsenv_http_resp resp;
+	int64_t deadline = stsenv_mono_ms() + timeout_ms;
 	int rc;
 
-	if (get_token(s, timeout_ms, err) < 0)
+	if (get_token(s, deadline, err) < 0)
 		return STSENV_FETCH_ERR;
 	if (s->role) {
 		snprintf(role, sizeof(role), "%s", s->role);
 	} else {
 		/* Discovered each time: the instance's role can be changed. */
-		if (get(s, prefix, timeout_ms, &resp, err) < 0)
+		if (get(s, prefix, deadline, &resp, err) < 0)
 			return STSENV_FETCH_ERR;
 		snprintf(role, sizeof(role), "%.*s", (int)strcspn(resp.body, " \t\r\n"), resp.body);
 		free(resp.body);
@@ -121,7 +130,7 @@ static enum stsenv_fetch_rc ecs_fetch(struct stsenv_source *base, int64_t timeou
 		}
 	}
 	snprintf(path, sizeof(path), "%s%s", prefix, role);
-	if (get(s, path, timeout_ms, &resp, err) < 0)
+	if (get(s, path, deadline, &resp, err) < 0)
 		return STSENV_FETCH_ERR;
 	rc = stsenv_cred_from_json(resp.body, resp.len, NULL,
 				   STSENV_CJ_REQUIRE_TOKEN | STSENV_CJ_REQUIRE_EXPIRATION, out,

@@ -20,6 +20,10 @@ struct file_source {
 	struct stat stamp;
 };
 
+/* A file caught mid-rewrite is looked at again this soon: its writer is
+ * about to finish. */
+#define MID_REWRITE_RETRY_MS 500
+
 static bool same_stamp(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
@@ -73,11 +77,14 @@ static enum stsenv_fetch_rc file_fetch(struct stsenv_source *base, int64_t timeo
 	/* A writer still at work changes size or mtime under us. */
 	if (fstat(fd, &after) < 0 || !same_stamp(&before, &after) || got != before.st_size) {
 		stsenv_err_set(err, "credentials file %s: changed while being read", s->path);
+		err->retry_ms = MID_REWRITE_RETRY_MS;
 		goto out;
 	}
 	if (stsenv_cred_from_json(buf, (size_t)got, NULL, 0, out, err) < 0) {
 		stsenv_err_prefix(err, "credentials file %s%s", s->path,
 				  got == 0 ? " is empty" : " is incomplete or malformed");
+		/* Most likely the platform is rewriting it right now. */
+		err->retry_ms = MID_REWRITE_RETRY_MS;
 		goto out;
 	}
 	s->stamp = before;

@@ -1,5 +1,6 @@
 /* OIDC / RRSA: AssumeRoleWithOIDC, an unsigned STS call.  The OIDC token
  * file is re-read on every fetch: the platform rotates it. */
+#include "clock.h"
 #include "credjson.h"
 #include "http.h"
 #include "json.h"
@@ -120,7 +121,7 @@ static enum stsenv_fetch_rc oidc_fetch(struct stsenv_source *base, int64_t timeo
 		return STSENV_FETCH_ERR;
 	/* The query carries the RPC parameters, the form body everything else:
 	 * the token never appears in a URL, which proxies and servers log. */
-	stsenv_format_iso8601((int64_t)time(NULL) * 1000, stamp, sizeof(stamp));
+	stsenv_format_iso8601(stsenv_real_ms(), stamp, sizeof(stamp));
 	snprintf(url, sizeof(url), "%s/?Action=AssumeRoleWithOIDC&Format=JSON&Version=2015-04-01",
 		 s->url);
 	if (add_form(url, sizeof(url), &(size_t){strlen(url)}, "Timestamp", stamp) < 0) {
@@ -212,7 +213,7 @@ struct stsenv_source *stsenv_source_oidc_new(const struct stsenv_oidc_params *p,
 		snprintf(url, sizeof(url), "https://sts.aliyuncs.com");
 	while (strlen(url) > 8 && url[strlen(url) - 1] == '/')
 		url[strlen(url) - 1] = '\0';
-	snprintf(session, sizeof(session), "stsenv-%lld", (long long)time(NULL));
+	snprintf(session, sizeof(session), "stsenv-%lld", (long long)(stsenv_real_ms() / 1000));
 	s->role_arn = strdup(p->role_arn);
 	s->provider_arn = strdup(p->provider_arn);
 	s->token_file = strdup(p->token_file);

@@ -2,6 +2,7 @@
  * JSON on stdout.  It runs without a shell, with stdin on /dev/null, and is
  * killed when it outlives the fetch's timeout.  Its output is secret, and so
  * may its arguments be: errors name argv[0] only and never quote output. */
+#include "clock.h"
 #include "credjson.h"
 #include "json.h"
 #include "source.h"
@@ -26,14 +27,6 @@ struct process_source {
 	char **argv; /* NULL-terminated, pointing into words */
 	char *words;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Splits cmd on blanks as a shell does simple words: '…' is literal, "…"
  * honours \" and \\, a backslash outside quotes takes the next byte. */
@@ -68,58 +61,16 @@ static int split(const char *cmd, char *out, char **argv)
 	return n;
 }
 
-/* "LD_PRELOAD=…" without libstsenv, or NULL to drop it: a helper that loaded
- * our preload would fetch at start, run the helper again, and so on. */
-static char *filtered_preload(const char *val)
-{
-	char *out = malloc(strlen(val) + sizeof("LD_PRELOAD=")), *o, *start;
-
-	if (!out)
-		return NULL;
-	o = start = out + sprintf(out, "LD_PRELOAD=");
-	for (const char *p = val; *p; p += *p != '\0') {
-		size_t n = strcspn(p, " :");
-		const char *base = memrchr(p, '/', n);
-
-		base = base ? base + 1 : p;
-		if (n && strncmp(base, "libstsenv", 9) != 0) {
-			if (o != start)
-				*o++ = ':';
-			memcpy(o, p, n);
-			o += n;
-		}
-		p += n;
-	}
-	*o = '\0';
-	if (o == start) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 static pid_t spawn(struct process_source *s, int outfd, struct stsenv_err *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t all, none;
-	char *preload = NULL, **env;
-	size_t n = 0, k = 0;
 	pid_t pid = -1;
 	int rc;
 
-	while (environ && environ[n])
-		n++;
-	if (!(env = calloc(n + 1, sizeof(*env)))) {
-		stsenv_err_set(err, "credential process %s: out of memory", s->argv[0]);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0)
-			env[k++] = environ[i];
-		else if (!preload && (preload = filtered_preload(environ[i] + 11)))
-			env[k++] = preload;
-	}
+	/* The keeper runs this, never a process of the tree: its environment
+	 * holds no preload of ours (the keeper removed it when it started). */
 	/* We may run on a thread with signals blocked, in a program that ignores
 	 * SIGPIPE: the helper starts with default signal handling. */
 	sigfillset(&all);
@@ -131,11 +82,9 @@ static pid_t spawn(struct process_source *s, int outfd, struct stsenv_err *err)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, outfd, 1);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	rc = posix_spawnp(&pid, s->argv[0], &fa, &attr, s->argv, env);
+	rc = posix_spawnp(&pid, s->argv[0], &fa, &attr, s->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
-	free(preload);
-	free(env);
 	if (rc != 0) {
 		stsenv_err_set(err, "cannot run credential process %s: %s", s->argv[0],
 			       strerror(rc));
@@ -149,11 +98,11 @@ static pid_t spawn(struct process_source *s, int outfd, struct stsenv_err *err)
 static int read_all(const char *name, int fd, char *buf, size_t *len, int64_t timeout_ms,
 		    struct stsenv_err *err)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = stsenv_mono_ms() + timeout_ms;
 
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - stsenv_mono_ms();
 		ssize_t n;
 
 		if (left <= 0) {
@@ -196,7 +145,7 @@ static int reap(pid_t pid, int64_t deadline, bool *killed)
 			return st;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (r == 0 && now_ms() >= deadline) {
+		if (r == 0 && stsenv_mono_ms() >= deadline) {
 			kill(pid, SIGKILL);
 			*killed = true;
 		} else if (r == 0) { /* it closed stdout but runs on */
@@ -241,7 +190,7 @@ static enum stsenv_fetch_rc process_fetch(struct stsenv_source *base, int64_t ti
 {
 	struct process_source *s = (struct process_source *)base;
 	const char *name = s->argv[0];
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = stsenv_mono_ms() + timeout_ms;
 	char *buf = malloc(STSENV_MAX_BODY + 1);
 	int fds[2], st;
 	size_t len = 0;

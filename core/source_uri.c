@@ -58,7 +58,7 @@ struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *
 {
 	struct uri_source *s;
 
-	if (strncmp(uri, "http://", 7) != 0 && strncmp(uri, "https://", 8) != 0) {
+	if (!stsenv_url_scheme_ok(uri)) {
 		char safe[200];
 		stsenv_url_redact(uri, safe, sizeof(safe));
 		stsenv_err_set(err, "credentials URI %s is not an http:// or https:// URL", safe);
@@ -75,10 +75,4 @@ struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *
 	s->base.fetch = uri_fetch;
 	s->base.destroy = uri_destroy;
 	return &s->base;
-}
-
-void stsenv_source_destroy(struct stsenv_source *s)
-{
-	if (s)
-		s->destroy(s);
 }

@@ -1,5 +1,6 @@
 /* libFuzzer harness: the profile source's readers (the SDKs' INI file and
- * the CLI's config.json), through the public stsenv_source_profile_new().
+ * the CLI's config.json), through stsenv_profile_select() and the source
+ * its description builds.
  *
  * Input: one selector byte, then the file's text.
  *   bit 0: 0 INI, written to ~/.alibabacloud/credentials; 1 config.json,
@@ -22,7 +23,7 @@
 #include "fuzz.h"
 
 #include "../core/source.h"
-#include "../core/source_profile.h"
+#include "../core/profile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -120,11 +121,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const kinds[] = {"static", "ecs", "oidc", "uri", "process"};
-	struct stsenv_source *src;
+	struct stsenv_source *src = NULL;
+	struct stsenv_desc d;
 	struct stsenv_err err;
 	char why[200];
 	bool json, automatic, configured, marker_allowed, known = false;
-	int target;
+	int target, rc;
 
 	if (size < 1 || !prof_setup())
 		return 0;
@@ -145,8 +147,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(why, 'Z', sizeof(why));
 	memset(err.msg, 'Z', sizeof(err.msg));
-	configured = !automatic; /* must be overwritten */
-	src = stsenv_source_profile_new(prof_get, automatic, &configured, why, sizeof(why), &err);
+	rc = stsenv_profile_select(prof_get, automatic, why, sizeof(why), &d, &err);
+	configured = rc != 0;
+	if (rc > 0) {
+		FUZZ_CHECK(memchr(d.label, '\0', sizeof(d.label)) != NULL);
+		src = stsenv_source_from_desc(&d, &err);
+		stsenv_desc_clear(&d);
+	}
 	if (src) {
 		FUZZ_CHECK(configured);
 		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)

@@ -1,20 +1,36 @@
-/* The interposed libc functions.  Each is a few lines: everything else
- * lives in runtime.c and in the engine, which know nothing of interposition.
+/* The interposed functions.  Each is a few lines: everything else lives in
+ * the runtime (rt.h) and in core/, which know nothing of interposition.
  *
  * The exec family may run in a vfork child (CPython's subprocess, Java's
- * spawn helper, posix_spawn itself): there the wrappers take no lock and
- * allocate nothing; the child's environment is built on the stack. */
-#include "runtime.h"
+ * spawn helper): there the wrappers take no lock and allocate nothing, and
+ * their own frames are small (the child's environment is built in the
+ * thread's buffer, execenv.c). */
+#include "rt.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <string.h>
 #include <unistd.h>
 
 #define EXPORT __attribute__((visibility("default")))
 
 extern char **environ;
+
+/* libc's f, resolved at load (or now, for a call before our constructor). */
+#define REAL(f) (stsenv_real.f ? stsenv_real.f : (stsenv_rt_resolve(), stsenv_real.f))
+/* For the exec family, which an older libc may lack: ENOSYS, as a stub would. */
+#define MISSING(f) (!REAL(f) ? (errno = ENOSYS, 1) : 0)
+
+/* Runs CALL with newenv: envp with the freshest credential, or envp. */
+#define WITH_ENV(envp, newenv, CALL)                                                               \
+	do {                                                                                       \
+		char **fresh_ = stsenv_exec_env(envp);                                             \
+		char *const *newenv = fresh_ ? fresh_ : (envp);                                    \
+		CALL;                                                                              \
+		if (fresh_)                                                                        \
+			stsenv_exec_env_done();                                                    \
+	} while (0)
 
 EXPORT char *getenv(const char *name)
 {
@@ -26,49 +42,37 @@ EXPORT char *secure_getenv(const char *name)
 	return stsenv_getenv(name, 1);
 }
 
-/* libc's function of the same name.  Resolved at load (below), so that a
- * vfork child never reaches dlsym, which may allocate. */
-#define REAL(name)		     real_##name
-#define DECLARE_REAL(ret, name, ...) static ret (*real_##name)(__VA_ARGS__)
+/* ---- the program's own word: setting or removing a name makes it its own */
 
-DECLARE_REAL(int, execve, const char *, char *const[], char *const[]);
-DECLARE_REAL(int, execvpe, const char *, char *const[], char *const[]);
-DECLARE_REAL(int, fexecve, int, char *const[], char *const[]);
-DECLARE_REAL(int, execveat, int, const char *, char *const[], char *const[], int);
-DECLARE_REAL(int, posix_spawn, pid_t *, const char *, const posix_spawn_file_actions_t *,
-	     const posix_spawnattr_t *, char *const[], char *const[]);
-DECLARE_REAL(int, posix_spawnp, pid_t *, const char *, const posix_spawn_file_actions_t *,
-	     const posix_spawnattr_t *, char *const[], char *const[]);
-
-__attribute__((constructor(101))) static void resolve_exec(void)
+EXPORT int setenv(const char *name, const char *value, int overwrite)
 {
-	*(void **)&real_execve = dlsym(RTLD_NEXT, "execve");
-	*(void **)&real_execvpe = dlsym(RTLD_NEXT, "execvpe");
-	*(void **)&real_fexecve = dlsym(RTLD_NEXT, "fexecve");
-	*(void **)&real_execveat = dlsym(RTLD_NEXT, "execveat");
-	*(void **)&real_posix_spawn = dlsym(RTLD_NEXT, "posix_spawn");
-	*(void **)&real_posix_spawnp = dlsym(RTLD_NEXT, "posix_spawnp");
+	/* Without overwrite an existing value stays: the program accepts it. */
+	if (name && (overwrite || !REAL(getenv)(name)))
+		stsenv_rt_owned(name, strlen(name));
+	return REAL(setenv)(name, value, overwrite);
 }
 
-/* Runs CALL with NEWENV bound to envp plus the freshest credential (or to
- * envp itself when there is nothing to change).  Nothing after CALL may
- * touch errno. */
-#define WITH_FRESH_ENV(envp, newenv, CALL)                                                         \
-	do {                                                                                       \
-		struct stsenv_page_cred pc_;                                                       \
-		struct stsenv_envplan plan_;                                                       \
-		if (stsenv_env_plan((envp), &pc_, &plan_)) {                                       \
-			char *newenv[plan_.slots];                                                 \
-			char buf_[plan_.bytes];                                                    \
-			stsenv_env_fill(&plan_, (envp), newenv, buf_);                             \
-			CALL;                                                                      \
-		} else {                                                                           \
-			char *const *newenv = (envp);                                              \
-			CALL;                                                                      \
-		}                                                                                  \
-	} while (0)
+EXPORT int unsetenv(const char *name)
+{
+	if (name)
+		stsenv_rt_owned(name, strlen(name));
+	return REAL(unsetenv)(name);
+}
 
-#define MISSING(fn) (!REAL(fn) ? (errno = ENOSYS, 1) : 0)
+EXPORT int putenv(char *string)
+{
+	if (string)
+		stsenv_rt_owned(string, strcspn(string, "="));
+	return REAL(putenv)(string);
+}
+
+EXPORT int clearenv(void)
+{
+	stsenv_rt_owned_all();
+	return REAL(clearenv)();
+}
+
+/* ---- exec and spawn ------------------------------------------------------ */
 
 EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
@@ -76,7 +80,7 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 
 	if (MISSING(execve))
 		return -1;
-	WITH_FRESH_ENV(envp, env, rc = REAL(execve)(path, argv, env));
+	WITH_ENV(envp, env, rc = REAL(execve)(path, argv, env));
 	return rc;
 }
 
@@ -91,7 +95,7 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 
 	if (MISSING(execvpe))
 		return -1;
-	WITH_FRESH_ENV(envp, env, rc = REAL(execvpe)(file, argv, env));
+	WITH_ENV(envp, env, rc = REAL(execvpe)(file, argv, env));
 	return rc;
 }
 
@@ -106,7 +110,7 @@ EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 
 	if (MISSING(fexecve))
 		return -1;
-	WITH_FRESH_ENV(envp, env, rc = REAL(fexecve)(fd, argv, env));
+	WITH_ENV(envp, env, rc = REAL(fexecve)(fd, argv, env));
 	return rc;
 }
 
@@ -116,12 +120,13 @@ EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const
 
 	if (MISSING(execveat))
 		return -1;
-	WITH_FRESH_ENV(envp, env, rc = REAL(execveat)(dirfd, path, argv, env, flags));
+	WITH_ENV(envp, env, rc = REAL(execveat)(dirfd, path, argv, env, flags));
 	return rc;
 }
 
-/* The execl family: collect the variadic arguments into an argv on the
- * stack (no malloc: this may be a vfork child), then as execv*. */
+/* The execl family: the variadic arguments into an argv on the stack (no
+ * malloc: this may be a vfork child), then as execv*.  One pointer per
+ * argument is all the stack it takes. */
 #define COLLECT_ARGS(first, argv, ap, after)                                                       \
 	size_t n_ = 1;                                                                             \
 	va_start(ap, first);                                                                       \
@@ -168,8 +173,7 @@ EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_acti
 
 	if (!REAL(posix_spawn))
 		return ENOSYS;
-	stsenv_before_spawn();
-	WITH_FRESH_ENV(envp, env, rc = REAL(posix_spawn)(pid, path, fa, attr, argv, env));
+	WITH_ENV(envp, env, rc = REAL(posix_spawn)(pid, path, fa, attr, argv, env));
 	return rc;
 }
 
@@ -180,7 +184,6 @@ EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_act
 
 	if (!REAL(posix_spawnp))
 		return ENOSYS;
-	stsenv_before_spawn();
-	WITH_FRESH_ENV(envp, env, rc = REAL(posix_spawnp)(pid, file, fa, attr, argv, env));
+	WITH_ENV(envp, env, rc = REAL(posix_spawnp)(pid, file, fa, attr, argv, env));
 	return rc;
 }

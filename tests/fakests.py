@@ -52,10 +52,15 @@ class State:
         # advertised expiry is never later than the real one.
         unit = 1 if self.args.millis else 1000
         exp_ms = math.floor(now * 1000 / unit) * unit + round(self.args.ttl * 1000)
+        token = "faketoken-g%06d-%s" % (g, secrets.token_hex(20))
+        # Real STS tokens run to kilobytes; --token-size pads to that length
+        # (plus --token-grow bytes per generation: a rotation may lengthen it).
+        want = self.args.token_size + self.args.token_grow * g
+        token += "t" * max(0, want - len(token))
         self.cred = {
             "AccessKeyId": "STS.g%06d.%s" % (g, secrets.token_hex(4)),
             "AccessKeySecret": "fakesecret-g%06d-%s" % (g, secrets.token_hex(8)),
-            "SecurityToken": "faketoken-g%06d-%s" % (g, secrets.token_hex(20)),
+            "SecurityToken": token,
             "gen": g, "exp_ms": exp_ms,
         }
 
@@ -276,6 +281,8 @@ def parse_args(argv):
     g.add_argument("--rotate-within", type=float, metavar="SECS")
     g.add_argument("--rotate-every", type=float, metavar="SECS")
     p.add_argument("--millis", action="store_true")
+    p.add_argument("--token-size", type=int, default=0, metavar="BYTES")
+    p.add_argument("--token-grow", type=int, default=0, metavar="BYTES")
     p.add_argument("--file")
     p.add_argument("--file-every", type=float, metavar="SECS")
     p.add_argument("--half-written", action="store_true")

@@ -21,6 +21,9 @@
 #define LLVMFuzzerTestOneInput fuzz_vars_one
 #include "../../fuzz/fuzz_vars.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_page_one
+#include "../../fuzz/fuzz_page.c"
+#undef LLVMFuzzerTestOneInput
 
 #include "unit.h"
 
@@ -175,11 +178,17 @@ static void test_fuzz_corpus_vars(void)
 	replay("vars", fuzz_vars_one);
 }
 
+static void test_fuzz_corpus_page(void)
+{
+	replay("page", fuzz_page_one);
+}
+
 int main(void)
 {
 	RUN(test_fuzz_corpus_credjson);
 	RUN(test_fuzz_corpus_http);
 	RUN(test_fuzz_corpus_profile);
 	RUN(test_fuzz_corpus_vars);
+	RUN(test_fuzz_corpus_page);
 	UNIT_EXIT();
 }

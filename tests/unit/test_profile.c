@@ -1,7 +1,8 @@
 /* Profiles (INI and config.json) mapped onto sources, the static source, and
  * the External-mode process source run for real against helper scripts. */
 #include "../../core/config.h"
-#include "../../core/source_profile.h"
+#include "../../core/profile.h"
+#include "../../core/select.h"
 #include "unit.h"
 
 #include <ftw.h>
@@ -66,11 +67,35 @@ static void put(const char *rel, const char *text, mode_t mode)
 	chmod(path, mode);
 }
 
+/* The profile's description, built into a source as a keeper would. */
 static struct stsenv_source *profile(bool automatic, bool *configured, char *why,
 				     struct stsenv_err *err)
 {
+	struct stsenv_desc d;
+	struct stsenv_source *s = NULL;
+	int rc;
+
 	why[0] = err->msg[0] = '\0';
-	return stsenv_source_profile_new(fake_get, automatic, configured, why, 200, err);
+	memset(&d, 0, sizeof(d));
+	rc = stsenv_profile_select(fake_get, automatic, why, 200, &d, err);
+	*configured = rc != 0;
+	if (rc > 0 && !(s = stsenv_source_from_desc(&d, err)))
+		*configured = true;
+	stsenv_desc_clear(&d);
+	return s;
+}
+
+/* Selection, and the source it describes, or NULL (err says why). */
+static struct stsenv_source *select_source(const struct stsenv_config *c,
+					   struct stsenv_selection *sel, struct stsenv_err *err)
+{
+	struct stsenv_desc d;
+	struct stsenv_source *s = NULL;
+
+	if (stsenv_select(c, fake_get, sel, &d, err) == 0)
+		s = stsenv_source_from_desc(&d, err);
+	stsenv_desc_clear(&d);
+	return s;
 }
 
 /* Builds the profile source, which must exist with this kind and where. */
@@ -404,7 +429,8 @@ static void test_process(void)
 	CHECK(c.token == NULL && c.exp_ms == STSENV_NO_EXPIRY);
 	stsenv_cred_clear(&c);
 
-	/* Words, quotes, no shell; stdin is /dev/null; our preload is not passed on. */
+	/* Words, quotes, no shell; stdin is /dev/null; the environment is the
+	 * keeper's own (which removed our preload when it started). */
 	script("my helper", "read -r line || line=eof\n"
 			    "id=$(printf '%s|%s|%s|%s|%s' \"$1\" \"$2\" \"$#\" \"$line\" "
 			    "\"${LD_PRELOAD-none}\" | tr '\"\\\\' '#%')\n"
@@ -413,7 +439,7 @@ static void test_process(void)
 	snprintf(cmd, sizeof(cmd), "  '%s/bin/my helper' \"a \\\"b\\\" 'c' \\\\\"\tc\\ d$HOME ",
 		 fake_get("HOME"));
 	saved = getenv("LD_PRELOAD") ? strdup(getenv("LD_PRELOAD")) : NULL;
-	setenv("LD_PRELOAD", "/nonexistent/libstsenv.so", 1);
+	unsetenv("LD_PRELOAD");
 	CHECK(run(cmd, 5000, &c, &err) == STSENV_FETCH_OK);
 	if (saved)
 		setenv("LD_PRELOAD", saved, 1);
@@ -493,8 +519,8 @@ static void test_select_brief(void)
 	new_home();
 	setv("STSENV_CREDENTIALS_FILE", "/nonexistent/stsenv-test-credentials");
 	stsenv_config_load(&cfg, fake_get);
-	a = stsenv_select_source(&cfg, fake_get, &sel, &e1);
-	b = stsenv_select_source(&cfg, fake_get, NULL, &e2);
+	a = select_source(&cfg, &sel, &e1);
+	b = select_source(&cfg, NULL, &e2);
 	CHECK(!a && !b && sel.chosen == -1);
 	CHECK_STR(e2.msg, e1.msg);
 	CHECK(strstr(sel.why[0], "ALIBABA_CLOUD_CREDENTIALS_URI is not set") != NULL);
@@ -504,8 +530,8 @@ static void test_select_brief(void)
 	snprintf(path, sizeof(path), "%s/token", fake_get("HOME"));
 	setv("ALIBABA_CLOUD_OIDC_TOKEN_FILE", path);
 	setv("ALIBABA_CLOUD_CREDENTIALS_URI", "http://user:pw@127.0.0.1:7/c?token=x#f");
-	a = stsenv_select_source(&cfg, fake_get, &sel, &e1);
-	b = stsenv_select_source(&cfg, fake_get, NULL, &e2);
+	a = select_source(&cfg, &sel, &e1);
+	b = select_source(&cfg, NULL, &e2);
 	CHECK(a && b && sel.chosen == 0);
 	CHECK_STR(a->kind, "uri");
 	CHECK_STR(b->where, a->where);
@@ -516,8 +542,8 @@ static void test_select_brief(void)
 
 	/* Configured but broken: the same error either way, nothing further tried. */
 	vars[nvars - 1][1] = "ftp://127.0.0.1/c";
-	a = stsenv_select_source(&cfg, fake_get, &sel, &e1);
-	b = stsenv_select_source(&cfg, fake_get, NULL, &e2);
+	a = select_source(&cfg, &sel, &e1);
+	b = select_source(&cfg, NULL, &e2);
 	CHECK(!a && !b);
 	CHECK_STR(e2.msg, e1.msg);
 	CHECK(strstr(sel.why[0], "failed: ") == sel.why[0]);

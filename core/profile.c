@@ -2,9 +2,12 @@
  * config.json.  Both are read into one form (struct profile) and mapped onto
  * the sources that exist.  Values are secrets: errors name keys, never
  * values, and every copy is wiped before it is freed. */
-#include "source_profile.h"
+#include "profile.h"
+
+#include "select.h"
 
 #include "credjson.h"
+#include "url.h"
 #include "json.h"
 
 #include <errno.h>
@@ -88,13 +91,6 @@ static const char *env(stsenv_getenv_fn get, const char *name)
 	const char *v = get(name);
 
 	return v && *v ? v : NULL;
-}
-
-static bool env_true(stsenv_getenv_fn get, const char *name)
-{
-	const char *v = get(name);
-
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
 /* 1 with the file in *buf (NUL-terminated), 0 if it does not exist, -1 with
@@ -323,107 +319,118 @@ static int cli_read(const char *buf, size_t len, const char *want, struct profil
 	return rc;
 }
 
-/* Maps a profile onto a source.  *configured is true unless a plain
- * AccessKey is skipped in automatic mode. */
-static struct stsenv_source *build(const struct profile *p, stsenv_getenv_fn get, bool automatic,
-				   bool *configured, char *why, size_t whylen,
-				   struct stsenv_err *err)
+static bool set(struct stsenv_desc *d, int slot, const char *v, bool *ok)
+{
+	*ok = *ok && stsenv_desc_set(d, slot, v);
+	return *ok;
+}
+
+/* Maps a profile onto a description: 1, 0 (a plain AccessKey skipped in
+ * automatic mode), -1 with err set. */
+static int describe(const struct profile *p, stsenv_getenv_fn get, bool automatic, char *why,
+		    size_t whylen, struct stsenv_desc *d, struct stsenv_err *err)
 {
 	const char *word = p->d->keys[K_KIND], *kind = p->v[K_KIND], *const *v = (void *)p->v;
 	const struct mode *m = NULL;
-	struct stsenv_source *src = NULL;
-	struct stsenv_oidc_params oidc = {0};
-	struct stsenv_ecs_params ecs = {0};
-	struct stsenv_cred cred;
-	char ex[64], where[160];
-	bool own;
+	char ex[64];
+	bool ok = true;
 
-	*configured = true;
 	for (size_t i = 0; kind && !m && i < sizeof(modes) / sizeof(modes[0]); i++)
 		m = modes[i].ini == p->d->ini && !strcmp(modes[i].name, kind) ? &modes[i] : NULL;
 	if (!kind) {
 		stsenv_err_set(err, "profile %s: %s is missing", p->name, word);
-		return NULL;
+		return -1;
 	}
 	if (!m) {
 		stsenv_json_excerpt(kind, strlen(kind), ex, sizeof(ex));
 		stsenv_err_set(err, "profile %s: unknown %s \"%s\"", p->name, word, ex);
-		return NULL;
+		return -1;
 	}
 	if (m->act == A_NO) {
 		stsenv_err_set(err, "profile %s: %s %s%s is not supported by stsenv yet", p->name,
 			       word, m->name, m->note);
-		return NULL;
+		return -1;
 	}
 	for (int k = 0; k < K_COUNT; k++) {
 		if ((needs[m->act] & B(k)) && !v[k]) {
 			stsenv_err_set(err, "profile %s: %s is missing", p->name, p->d->keys[k]);
-			return NULL;
+			return -1;
 		}
 	}
 	if (m->act == A_AK && automatic) {
-		*configured = false;
-		snprintf(why, whylen,
-			 "profile %s holds a static AccessKey "
-			 "(served only with STSENV_SOURCE=profile)",
-			 p->name);
-		return NULL;
+		if (why)
+			snprintf(why, whylen,
+				 "profile %s holds a static AccessKey "
+				 "(served only with STSENV_SOURCE=profile)",
+				 p->name);
+		return 0;
 	}
 	switch (m->act) {
 	case A_AK:
 	case A_STS:
 		stsenv_redact_id(v[K_ID], ex, sizeof(ex));
-		snprintf(where, sizeof(where), "profile %s (%s %s)", p->name,
+		snprintf(d->label, sizeof(d->label), "profile %s (%s %s)", p->name,
 			 m->act == A_AK ? "AccessKey" : "StsToken", ex);
-		cred = (struct stsenv_cred){p->v[K_ID], p->v[K_SECRET], p->v[K_TOKEN],
-					    STSENV_NO_EXPIRY};
-		src = stsenv_source_static_new(&cred, where, err);
+		d->kind = STSENV_SRC_STATIC;
+		set(d, STSENV_D_ID, v[K_ID], &ok);
+		set(d, STSENV_D_SECRET, v[K_SECRET], &ok);
+		set(d, STSENV_D_TOKEN, v[K_TOKEN], &ok);
 		break;
 	case A_ECS:
-		ecs.endpoint = env(get, "STSENV_ECS_ENDPOINT");
-		if (!ecs.endpoint)
-			ecs.endpoint = "http://100.100.100.200";
-		ecs.role = v[K_ROLE_NAME];
-		ecs.v1_disabled = env_true(get, "ALIBABA_CLOUD_IMDSV1_DISABLED");
-		src = stsenv_source_ecs_new(&ecs, err);
+		ok = stsenv_desc_ecs_from_env(d, get);
+		set(d, STSENV_D_ROLE_NAME, v[K_ROLE_NAME], &ok);
 		break;
 	case A_OIDC:
-		oidc.role_arn = v[K_ROLE_ARN];
-		oidc.provider_arn = v[K_PROVIDER];
-		oidc.token_file = v[K_TOKEN_FILE];
-		oidc.session_name = v[K_SESSION];
-		oidc.policy = v[K_POLICY];
+		ok = stsenv_desc_oidc_from_env(d, get);
+		set(d, STSENV_D_ROLE_ARN, v[K_ROLE_ARN], &ok);
+		set(d, STSENV_D_PROVIDER, v[K_PROVIDER], &ok);
+		set(d, STSENV_D_TOKEN_FILE, v[K_TOKEN_FILE], &ok);
+		set(d, STSENV_D_SESSION, v[K_SESSION], &ok);
+		set(d, STSENV_D_POLICY, v[K_POLICY], &ok);
 		/* A profile's own STS region or endpoint replaces both of the env's. */
-		own = v[K_REGION] || v[K_ENDPOINT];
-		oidc.endpoint = own ? v[K_ENDPOINT] : env(get, "ALIBABA_CLOUD_STS_ENDPOINT");
-		oidc.region = own ? v[K_REGION] : env(get, "ALIBABA_CLOUD_STS_REGION");
-		oidc.vpc = env_true(get, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED");
-		oidc.duration_s = stsenv_duration_setting(get);
-		src = stsenv_source_oidc_new(&oidc, err);
+		if (v[K_REGION] || v[K_ENDPOINT]) {
+			set(d, STSENV_D_STS_ENDPOINT, v[K_ENDPOINT], &ok);
+			set(d, STSENV_D_REGION, v[K_REGION], &ok);
+		}
 		break;
-	case A_URI: src = stsenv_source_uri_new(v[K_URI], err); break;
-	case A_PROCESS: src = stsenv_source_process_new(v[K_COMMAND], err); break;
+	case A_URI:
+		if (!stsenv_url_scheme_ok(v[K_URI])) {
+			stsenv_err_set(err,
+				       "profile %s: credentials_uri is not an http:// or "
+				       "https:// URL",
+				       p->name);
+			return -1;
+		}
+		d->kind = STSENV_SRC_URI;
+		set(d, STSENV_D_URI, v[K_URI], &ok);
+		break;
+	case A_PROCESS:
+		d->kind = STSENV_SRC_PROCESS;
+		set(d, STSENV_D_COMMAND, v[K_COMMAND], &ok);
+		break;
 	case A_NO: break;
 	}
-	if (!src)
-		stsenv_err_prefix(err, "profile %s", p->name);
-	return src;
+	if (!ok) {
+		stsenv_err_set(err, "out of memory");
+		return -1;
+	}
+	if (m->act != A_AK && m->act != A_STS)
+		snprintf(d->label, sizeof(d->label), "profile %s (%s %s)", p->name, word, m->name);
+	return 1;
 }
 
-struct stsenv_source *stsenv_source_profile_new(stsenv_getenv_fn get, bool automatic,
-						bool *configured, char *why, size_t whylen,
-						struct stsenv_err *err)
+int stsenv_profile_select(stsenv_getenv_fn get, bool automatic, char *why, size_t whylen,
+			  struct stsenv_desc *out, struct stsenv_err *err)
 {
 	const char *home = env(get, "HOME"), *sel = env(get, "ALIBABA_CLOUD_PROFILE");
 	const char *ini = env(get, "ALIBABA_CLOUD_CREDENTIALS_FILE");
 	struct profile p = {.d = &ini_d};
-	struct stsenv_source *src = NULL;
 	char path[4096], *buf;
 	size_t len;
 	int rc = 0;
 
-	*configured = false;
-	if (whylen)
+	memset(out, 0, sizeof(*out));
+	if (why && whylen)
 		why[0] = '\0';
 	set_name(&p, sel ? sel : "default");
 	if (ini) {
@@ -450,15 +457,15 @@ struct stsenv_source *stsenv_source_profile_new(stsenv_getenv_fn get, bool autom
 			wipe_free(buf, len);
 		}
 	}
-	if (rc == 0)
+	if (rc == 0 && why)
 		snprintf(why, whylen, "no profile %s in %s or ~/.aliyun/config.json", p.name,
 			 ini ? ini : "~/.alibabacloud/credentials");
 	else if (rc > 0)
-		src = build(&p, get, automatic, configured, why, whylen, err);
-	if (rc < 0 || (!src && *configured)) {
-		*configured = true;
+		rc = describe(&p, get, automatic, why, whylen, out, err);
+	if (rc < 0) {
 		stsenv_err_prefix(err, "%s", path);
+		stsenv_desc_clear(out);
 	}
 	profile_clear(&p);
-	return src;
+	return rc;
 }

@@ -1,0 +1,124 @@
+#include "desc.h"
+
+#include "marker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool stsenv_desc_set(struct stsenv_desc *d, int i, const char *s)
+{
+	if (d->v[i]) {
+		explicit_bzero(d->v[i], strlen(d->v[i]));
+		free(d->v[i]);
+		d->v[i] = NULL;
+	}
+	if (!s || !*s)
+		return true;
+	return (d->v[i] = strdup(s)) != NULL;
+}
+
+void stsenv_desc_clear(struct stsenv_desc *d)
+{
+	for (int i = 0; i < STSENV_DESC_SLOTS; i++)
+		stsenv_desc_set(d, i, NULL);
+	memset(d, 0, sizeof(*d));
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0xFF51AFD7ED558CCDULL;
+	return h ^ (h >> 31);
+}
+
+uint64_t stsenv_desc_fingerprint(const struct stsenv_desc *d)
+{
+	uint64_t h = mix(mix(mix(0x5354534556465031ULL, (uint64_t)d->kind), d->flag),
+			 (uint64_t)d->duration_s);
+
+	for (int i = 0; i < STSENV_DESC_SLOTS; i++)
+		h = mix(mix(h, (uint64_t)i), d->v[i] ? stsenv_value_hash(d->v[i]) : 0);
+	return h ? h : 1;
+}
+
+/* Packed: "SD1", kind, flag, duration, label, then each slot; every field
+ * a 4-byte length and its bytes. */
+static bool put(char **p, char *end, const void *s, uint32_t n)
+{
+	if ((size_t)(end - *p) < 4 + (size_t)n)
+		return false;
+	memcpy(*p, &n, 4);
+	memcpy(*p + 4, s, n);
+	*p += 4 + n;
+	return true;
+}
+
+static bool put_str(char **p, char *end, const char *s)
+{
+	return put(p, end, s ? s : "", s ? (uint32_t)strlen(s) : 0);
+}
+
+size_t stsenv_desc_pack(const struct stsenv_desc *d, char *buf, size_t len)
+{
+	char *p = buf, *end = buf + len;
+	int32_t nums[3] = {d->kind, d->flag, d->duration_s};
+	bool ok = len >= 3;
+
+	if (ok) {
+		memcpy(p, "SD1", 3);
+		p += 3;
+	}
+	ok = ok && put(&p, end, nums, sizeof(nums)) && put_str(&p, end, d->label);
+	for (int i = 0; ok && i < STSENV_DESC_SLOTS; i++)
+		ok = put_str(&p, end, d->v[i]);
+	return ok ? (size_t)(p - buf) : 0;
+}
+
+static const char *get(const char **p, const char *end, uint32_t *n)
+{
+	const char *s;
+
+	if ((size_t)(end - *p) < 4)
+		return NULL;
+	memcpy(n, *p, 4);
+	if ((size_t)(end - *p) - 4 < *n)
+		return NULL;
+	s = *p + 4;
+	*p += 4 + *n;
+	return s;
+}
+
+bool stsenv_desc_unpack(struct stsenv_desc *d, const char *buf, size_t len)
+{
+	const char *p = buf + 3, *end = buf + len, *s;
+	int32_t nums[3];
+	uint32_t n;
+
+	memset(d, 0, sizeof(*d));
+	if (len < 3 || memcmp(buf, "SD1", 3) != 0 || !(s = get(&p, end, &n)) || n != sizeof(nums))
+		return false;
+	memcpy(nums, s, sizeof(nums));
+	d->kind = nums[0];
+	d->flag = nums[1] != 0;
+	d->duration_s = nums[2];
+	if (!(s = get(&p, end, &n)) || n >= sizeof(d->label))
+		return false;
+	memcpy(d->label, s, n);
+	d->label[n] = '\0';
+	for (int i = 0; i < STSENV_DESC_SLOTS; i++) {
+		char *v;
+		if (!(s = get(&p, end, &n)) || memchr(s, '\0', n))
+			goto bad;
+		if (!n)
+			continue;
+		if (!(v = malloc((size_t)n + 1)))
+			goto bad;
+		memcpy(v, s, n);
+		v[n] = '\0';
+		d->v[i] = v;
+	}
+	if (p == end && d->kind > STSENV_SRC_NONE && d->kind <= STSENV_SRC_PROCESS)
+		return true;
+bad:
+	stsenv_desc_clear(d);
+	return false;
+}

@@ -1,0 +1,70 @@
+/* A source described as data: what selection (select.h) decides, what a
+ * keeper builds its source from, and what the fingerprint of a process's
+ * source configuration is taken over.  A description may hold a long-term
+ * key (a profile's AccessKey): its strings are wiped when it is cleared and
+ * it never reaches a log; `label` is the part safe to show. */
+#ifndef STSENV_DESC_H
+#define STSENV_DESC_H
+
+#include "err.h"
+#include "source.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum stsenv_src_kind {
+	STSENV_SRC_NONE,
+	STSENV_SRC_URI,
+	STSENV_SRC_FILE,
+	STSENV_SRC_OIDC,
+	STSENV_SRC_ECS,
+	STSENV_SRC_STATIC,  /* a profile's fixed AccessKey or StsToken */
+	STSENV_SRC_PROCESS, /* the CLI's External mode */
+};
+
+/* The string slots of each kind. */
+enum { STSENV_D_URI = 0 };
+enum { STSENV_D_PATH = 0 };
+enum {
+	STSENV_D_ROLE_ARN = 0,
+	STSENV_D_PROVIDER,
+	STSENV_D_TOKEN_FILE,
+	STSENV_D_SESSION,
+	STSENV_D_POLICY,
+	STSENV_D_STS_ENDPOINT,
+	STSENV_D_REGION,
+};
+enum { STSENV_D_ECS_ENDPOINT = 0, STSENV_D_ROLE_NAME };
+enum { STSENV_D_ID = 0, STSENV_D_SECRET, STSENV_D_TOKEN };
+enum { STSENV_D_COMMAND = 0 };
+
+#define STSENV_DESC_SLOTS 8
+
+struct stsenv_desc {
+	int kind;
+	bool flag;	/* oidc: VPC endpoint; ecs: IMDSv1 disabled */
+	int duration_s; /* oidc */
+	char *v[STSENV_DESC_SLOTS];
+	char label[200]; /* "uri http://host/path", "profile p (OIDC)": safe to log */
+};
+
+/* Sets slot i to a copy of s (NULL or "" leaves it empty); false on ENOMEM. */
+bool stsenv_desc_set(struct stsenv_desc *d, int i, const char *s);
+
+/* Wipes and frees the strings; d is empty afterwards. */
+void stsenv_desc_clear(struct stsenv_desc *d);
+
+/* The fingerprint of the configuration d describes: equal descriptions,
+ * and only those, have equal fingerprints.  Never 0. */
+uint64_t stsenv_desc_fingerprint(const struct stsenv_desc *d);
+
+/* The source d describes. */
+struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, struct stsenv_err *err);
+
+/* Serialised form, for handing a description to a keeper over a socket:
+ * returns the bytes written into buf (0 if it does not fit). */
+size_t stsenv_desc_pack(const struct stsenv_desc *d, char *buf, size_t len);
+bool stsenv_desc_unpack(struct stsenv_desc *d, const char *buf, size_t len);
+
+#endif

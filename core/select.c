@@ -1,0 +1,201 @@
+#include "select.h"
+
+#include "url.h"
+#include "profile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum { K_URI, K_FILE, K_OIDC, K_PROFILE, K_ECS };
+
+#define STSENV_ECS_DEFAULT "http://100.100.100.200"
+
+static void why(struct stsenv_selection *sel, int k, const char *fmt, const char *arg)
+{
+	if (!sel->brief)
+		snprintf(sel->why[k], sizeof(sel->why[k]), fmt, arg);
+}
+
+static const char *env(stsenv_getenv_fn get, const char *name)
+{
+	const char *v = get(name);
+
+	return v && *v ? v : NULL;
+}
+
+bool stsenv_desc_oidc_from_env(struct stsenv_desc *d, stsenv_getenv_fn get)
+{
+	d->kind = STSENV_SRC_OIDC;
+	d->flag = stsenv_setting_true(get, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED");
+	d->duration_s = stsenv_duration_setting(get);
+	return stsenv_desc_set(d, STSENV_D_ROLE_ARN, env(get, "ALIBABA_CLOUD_ROLE_ARN")) &&
+	       stsenv_desc_set(d, STSENV_D_PROVIDER, env(get, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN")) &&
+	       stsenv_desc_set(d, STSENV_D_TOKEN_FILE, env(get, "ALIBABA_CLOUD_OIDC_TOKEN_FILE")) &&
+	       stsenv_desc_set(d, STSENV_D_SESSION, env(get, "ALIBABA_CLOUD_ROLE_SESSION_NAME")) &&
+	       stsenv_desc_set(d, STSENV_D_POLICY, env(get, "STSENV_POLICY")) &&
+	       stsenv_desc_set(d, STSENV_D_STS_ENDPOINT, env(get, "ALIBABA_CLOUD_STS_ENDPOINT")) &&
+	       stsenv_desc_set(d, STSENV_D_REGION, env(get, "ALIBABA_CLOUD_STS_REGION"));
+}
+
+bool stsenv_desc_ecs_from_env(struct stsenv_desc *d, stsenv_getenv_fn get)
+{
+	const char *ep = env(get, "STSENV_ECS_ENDPOINT");
+
+	d->kind = STSENV_SRC_ECS;
+	d->flag = stsenv_setting_true(get, "ALIBABA_CLOUD_IMDSV1_DISABLED");
+	return stsenv_desc_set(d, STSENV_D_ECS_ENDPOINT, ep ? ep : STSENV_ECS_DEFAULT) &&
+	       stsenv_desc_set(d, STSENV_D_ROLE_NAME, env(get, "ALIBABA_CLOUD_ECS_METADATA"));
+}
+
+static bool label(struct stsenv_desc *d, const char *kind, const char *what)
+{
+	snprintf(d->label, sizeof(d->label), "%s %.180s", kind, what);
+	return true;
+}
+
+/* Fills out if kind k is configured: 1; 0 if it is not (sel says why);
+ * -1 if it is, but broken (err says why). */
+static int try_kind(int k, const struct stsenv_config *c, stsenv_getenv_fn get,
+		    struct stsenv_selection *sel, bool automatic, struct stsenv_desc *out,
+		    struct stsenv_err *err)
+{
+	char safe[200];
+	struct stat st;
+	const char *v;
+	bool ok = true;
+
+	switch (k) {
+	case K_URI:
+		if (!(v = env(get, "ALIBABA_CLOUD_CREDENTIALS_URI"))) {
+			why(sel, k, "%sALIBABA_CLOUD_CREDENTIALS_URI is not set", "");
+			return 0;
+		}
+		stsenv_url_redact(v, safe, sizeof(safe));
+		if (!stsenv_url_scheme_ok(v)) {
+			stsenv_err_set(err, "credentials URI %s is not an http:// or https:// URL",
+				       safe);
+			return -1;
+		}
+		out->kind = STSENV_SRC_URI;
+		ok = stsenv_desc_set(out, STSENV_D_URI, v) && label(out, "uri", safe);
+		break;
+	case K_FILE:
+		if (stat(c->file, &st) != 0) {
+			if (!sel->brief)
+				snprintf(sel->why[k], sizeof(sel->why[k]), "%.150s: %s", c->file,
+					 strerror(errno));
+			return 0;
+		}
+		out->kind = STSENV_SRC_FILE;
+		ok = stsenv_desc_set(out, STSENV_D_PATH, c->file) && label(out, "file", c->file);
+		break;
+	case K_OIDC:
+		if (!env(get, "ALIBABA_CLOUD_ROLE_ARN") ||
+		    !env(get, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN") ||
+		    !env(get, "ALIBABA_CLOUD_OIDC_TOKEN_FILE")) {
+			why(sel, k,
+			    "%sALIBABA_CLOUD_ROLE_ARN, _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE not "
+			    "all set",
+			    "");
+			return 0;
+		}
+		ok = stsenv_desc_oidc_from_env(out, get) &&
+		     label(out, "oidc", out->v[STSENV_D_ROLE_ARN]);
+		break;
+	case K_PROFILE:
+		return stsenv_profile_select(get, automatic, sel->brief ? NULL : sel->why[k],
+					     sizeof(sel->why[k]), out, err);
+	case K_ECS:
+		if (stsenv_setting_true(get, "ALIBABA_CLOUD_ECS_METADATA_DISABLED")) {
+			why(sel, k, "%sdisabled (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)", "");
+			return 0;
+		}
+		/* The metadata address is never probed unasked: auto needs the
+		 * role named; STSENV_SOURCE=ecs may discover it. */
+		if (automatic && !env(get, "ALIBABA_CLOUD_ECS_METADATA")) {
+			why(sel, k,
+			    "%sALIBABA_CLOUD_ECS_METADATA is not set (never probed unasked)", "");
+			return 0;
+		}
+		ok = stsenv_desc_ecs_from_env(out, get);
+		if (ok) {
+			stsenv_url_redact(out->v[STSENV_D_ECS_ENDPOINT], safe, sizeof(safe));
+			snprintf(out->label, sizeof(out->label), "ecs %.120s (role %.60s)", safe,
+				 out->v[STSENV_D_ROLE_NAME] ? out->v[STSENV_D_ROLE_NAME]
+							    : "discovered");
+		}
+		break;
+	}
+	if (!ok) {
+		stsenv_err_set(err, "out of memory");
+		return -1;
+	}
+	return 1;
+}
+
+static void rest(struct stsenv_selection *sel, int from, const char *reason)
+{
+	static const char *const kinds[STSENV_SOURCE_KINDS] = {"uri", "file", "oidc", "profile",
+							       "ecs"};
+
+	for (int r = from; r < STSENV_SOURCE_KINDS; r++) {
+		sel->kinds[r] = kinds[r];
+		why(sel, r, "%s", reason);
+	}
+}
+
+int stsenv_select(const struct stsenv_config *c, stsenv_getenv_fn get, struct stsenv_selection *sel,
+		  struct stsenv_desc *out, struct stsenv_err *err)
+{
+	bool automatic = strcmp(c->source, "auto") == 0;
+	struct stsenv_selection quiet;
+	int asked = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (sel) {
+		memset(sel, 0, sizeof(*sel));
+	} else {
+		sel = &quiet;
+		memset(sel, 0, sizeof(*sel));
+		sel->brief = true;
+	}
+	sel->chosen = -1;
+	rest(sel, 0, "");
+	for (int k = 0; k < STSENV_SOURCE_KINDS; k++) {
+		int rc;
+
+		if (!automatic && strcmp(c->source, sel->kinds[k]) != 0) {
+			why(sel, k, "not selected (STSENV_SOURCE=%s)", c->source);
+			continue;
+		}
+		asked = k;
+		rc = try_kind(k, c, get, sel, automatic, out, err);
+		if (rc > 0) {
+			sel->chosen = k;
+			why(sel, k, "in use: %.180s", out->label);
+			rest(sel, k + 1, "a source earlier in the chain is in use");
+			return 0;
+		}
+		if (rc < 0) {
+			/* Configured but broken: say so, never fall through. */
+			if (!sel->brief)
+				snprintf(sel->why[k], sizeof(sel->why[k]), "failed: %.180s",
+					 err->msg);
+			rest(sel, k + 1, "not tried: a source earlier in the chain is configured");
+			stsenv_desc_clear(out);
+			return -1;
+		}
+	}
+	if (automatic)
+		stsenv_err_set(err,
+			       "no credential source is configured (set "
+			       "ALIBABA_CLOUD_CREDENTIALS_URI, provide %s, set the OIDC "
+			       "variables or ALIBABA_CLOUD_ECS_METADATA, or a profile)",
+			       c->file);
+	else
+		stsenv_err_set(err, "STSENV_SOURCE=%s is not configured: %s", c->source,
+			       sel->why[asked]);
+	return -1;
+}

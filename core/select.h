@@ -1,0 +1,33 @@
+/* Which source a configuration names: STSENV_SOURCE, or the first
+ * configured one in the spec's order (uri, file, oidc, profile, ecs).  The
+ * answer is a description (desc.h), not a source: the preload needs only
+ * its fingerprint, a keeper builds the source from it. */
+#ifndef STSENV_SELECT_H
+#define STSENV_SELECT_H
+
+#include "config.h"
+#include "desc.h"
+
+#define STSENV_SOURCE_KINDS 5
+
+struct stsenv_selection {
+	int chosen; /* index into kinds, or -1 */
+	const char *kinds[STSENV_SOURCE_KINDS];
+	char why[STSENV_SOURCE_KINDS][200]; /* for `stsenv status` */
+	bool brief;			    /* no reasons wanted: leave why empty */
+};
+
+/* Fills out with the chosen source; 0, or -1 with err set when none is
+ * configured or the one configured is broken (auto never falls through
+ * past it).  sel records why each kind was taken or skipped; NULL when only
+ * the answer is wanted (the preload, at every process start). */
+int stsenv_select(const struct stsenv_config *c, stsenv_getenv_fn get, struct stsenv_selection *sel,
+		  struct stsenv_desc *out, struct stsenv_err *err);
+
+/* The environment's settings for AssumeRoleWithOIDC and for the metadata
+ * service, into d (kind, flag, duration and every slot the environment
+ * sets).  One mapping, used by the chain and by profiles. */
+bool stsenv_desc_oidc_from_env(struct stsenv_desc *d, stsenv_getenv_fn get);
+bool stsenv_desc_ecs_from_env(struct stsenv_desc *d, stsenv_getenv_fn get);
+
+#endif

@@ -1,0 +1,51 @@
+/* Building a source from its description, and destroying one: the one
+ * place that knows every kind. */
+#include "desc.h"
+#include "source.h"
+
+#include <stddef.h>
+
+struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, struct stsenv_err *err)
+{
+	struct stsenv_cred c;
+
+	switch (d->kind) {
+	case STSENV_SRC_URI: return stsenv_source_uri_new(d->v[STSENV_D_URI], err);
+	case STSENV_SRC_FILE: return stsenv_source_file_new(d->v[STSENV_D_PATH], err);
+	case STSENV_SRC_OIDC:
+		return stsenv_source_oidc_new(
+			&(struct stsenv_oidc_params){
+				.role_arn = d->v[STSENV_D_ROLE_ARN],
+				.provider_arn = d->v[STSENV_D_PROVIDER],
+				.token_file = d->v[STSENV_D_TOKEN_FILE],
+				.session_name = d->v[STSENV_D_SESSION],
+				.policy = d->v[STSENV_D_POLICY],
+				.endpoint = d->v[STSENV_D_STS_ENDPOINT],
+				.region = d->v[STSENV_D_REGION],
+				.vpc = d->flag,
+				.duration_s = d->duration_s,
+			},
+			err);
+	case STSENV_SRC_ECS:
+		return stsenv_source_ecs_new(
+			&(struct stsenv_ecs_params){
+				.endpoint = d->v[STSENV_D_ECS_ENDPOINT],
+				.role = d->v[STSENV_D_ROLE_NAME],
+				.v1_disabled = d->flag,
+			},
+			err);
+	case STSENV_SRC_STATIC:
+		c = (struct stsenv_cred){d->v[STSENV_D_ID], d->v[STSENV_D_SECRET],
+					 d->v[STSENV_D_TOKEN], STSENV_NO_EXPIRY};
+		return stsenv_source_static_new(&c, d->label, err);
+	case STSENV_SRC_PROCESS: return stsenv_source_process_new(d->v[STSENV_D_COMMAND], err);
+	}
+	stsenv_err_set(err, "no credential source");
+	return NULL;
+}
+
+void stsenv_source_destroy(struct stsenv_source *s)
+{
+	if (s)
+		s->destroy(s);
+}

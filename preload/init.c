@@ -1,0 +1,239 @@
+/* The preload's one init gate: libc's functions, the settings, the served
+ * names, the credential handed down, and the tree. */
+#include "rt.h"
+
+#include "../core/clock.h"
+#include "../core/log.h"
+#include "../core/select.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+
+#ifndef STSENV_BINDIR
+#define STSENV_BINDIR "/usr/local/bin"
+#endif
+
+extern char **environ;
+
+struct stsenv_real stsenv_real;
+struct stsenv_rt stsenv_rt;
+
+/* Defined (and exported) by the stsenv command: in the launcher and the
+ * keeper the preload, if the user's LD_PRELOAD loads it, stays inert. */
+extern const char stsenv_launcher_tag[] __attribute__((weak));
+
+static atomic_bool resolved;
+
+void stsenv_rt_resolve(void)
+{
+	if (atomic_load_explicit(&resolved, memory_order_acquire))
+		return;
+		/* A successful RTLD_NEXT lookup makes no allocation. */
+#define RESOLVE(ret, name, params) *(void **)&stsenv_real.name = dlsym(RTLD_NEXT, #name);
+#define SKIP(name)
+	STSENV_SYMBOLS(RESOLVE, SKIP)
+	atomic_store_explicit(&resolved, true, memory_order_release);
+}
+
+static char *real_get(const char *name)
+{
+	return stsenv_real.getenv ? stsenv_real.getenv(name) : NULL;
+}
+
+static char *arena_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = stsenv_arena_alloc(n);
+
+	return d ? memcpy(d, s, n) : NULL;
+}
+
+static void warn_static(const struct stsenv_policy *p)
+{
+	for (int fam = 0; fam < STSENV_FAM_COUNT; fam++) {
+		const char *name = p->static_name[fam];
+		char rid[32];
+
+		if (!name)
+			continue;
+		stsenv_redact_id(real_get(name), rid, sizeof(rid));
+		stsenv_log(STSENV_LOG_WARN, "%s is set to a static key (%s); %s", name, rid,
+			   p->static_fam[fam]
+				   ? "leaving those names alone (STSENV_OVERRIDE=1 "
+				     "serves STS credentials instead)"
+				   : "serving STS credentials anyway (STSENV_OVERRIDE=1)");
+	}
+}
+
+/* What a keeper of our own would need: settings and the description, packed
+ * once here (the arena keeps it out of core files), and where the keeper is. */
+static void prepare_tree(const struct stsenv_desc *d)
+{
+	struct stsenv_rt *rt = &stsenv_rt;
+	struct stsenv_keep_request rq = {.margin_ms = rt->cfg.margin_ms,
+					 .timeout_ms = rt->cfg.timeout_ms,
+					 .log_level = rt->cfg.log_level,
+					 .desc = *d};
+	char *buf = malloc(64 * 1024), *dir = NULL, *slash;
+	size_t n;
+	Dl_info info;
+
+	memcpy(rq.log_file, rt->cfg.log_file, sizeof(rq.log_file));
+	memset(rq.name, '0', STSENV_TREE_NAME);
+	if (buf && (n = stsenv_keep_request_pack(&rq, buf, 64 * 1024)) &&
+	    (rt->request = stsenv_arena_alloc(n))) {
+		memcpy((char *)rt->request, buf, n);
+		rt->request_len = n;
+	}
+	if (buf) {
+		explicit_bzero(buf, 64 * 1024);
+		free(buf);
+	}
+	rt->label = arena_strdup(d->label);
+	/* The keeper is `stsenv keep`: stsenv-keeper beside this library, or
+	 * the installed stsenv. */
+	if (dladdr((void *)stsenv_rt_init, &info) && info.dli_fname &&
+	    (dir = malloc(strlen(info.dli_fname) + 32))) {
+		strcpy(dir, info.dli_fname);
+		slash = strrchr(dir, '/');
+		strcpy(slash ? slash + 1 : dir, "stsenv-keeper");
+		rt->keeper_path[0] = arena_strdup(dir);
+		free(dir);
+	}
+	rt->keeper_path[1] = STSENV_BINDIR "/stsenv";
+}
+
+static void adopt(void)
+{
+	struct stsenv_rt *rt = &stsenv_rt;
+	const struct stsenv_snap *s;
+
+	if (!rt->policy.adoptable)
+		return;
+	s = stsenv_snap_new(&rt->policy.handed, rt->fingerprint, 0, stsenv_real_ms(),
+			    stsenv_mono_coarse_ms(), NULL);
+	if (stsenv_snap_valid(s, stsenv_mono_coarse_ms()))
+		atomic_store(&rt->cur, s);
+}
+
+static void join_tree(void)
+{
+	struct stsenv_rt *rt = &stsenv_rt;
+	const char *t = real_get(STSENV_TREE_VAR);
+	struct stsenv_tree parsed;
+	bool ours = rt->policy.have_marker && rt->policy.marker.fingerprint == rt->fingerprint &&
+		    stsenv_tree_parse(t, &parsed);
+
+	if (!rt->has_src || !rt->request)
+		return;
+	if (!ours) /* the first process of a tree, or configured differently */
+		rt->root = stsenv_rt_start_tree();
+	else
+		atomic_store(&rt->tree, arena_strdup(t));
+	/* Follows the page now if what was handed down is due (or there is
+	 * none: then waits for it, as long as a fetch may take plus the time
+	 * a new keeper takes to start). */
+	stsenv_rt_current(rt->cfg.timeout_ms + 1000);
+}
+
+static void setup(void)
+{
+	struct stsenv_rt *rt = &stsenv_rt;
+	struct stsenv_desc d;
+	struct stsenv_err err = {0};
+
+	stsenv_config_load(&rt->cfg, real_get);
+	if (stsenv_names_init(&rt->names, rt->cfg.vars, &err))
+		stsenv_log(STSENV_LOG_WARN, "%s", err.msg);
+	rt->has_src = stsenv_select(&rt->cfg, real_get, NULL, &d, &err) == 0;
+	rt->fingerprint = rt->has_src ? stsenv_desc_fingerprint(&d) : 0;
+	stsenv_policy_classify(&rt->policy, &rt->names, real_get, rt->cfg.override,
+			       rt->fingerprint);
+	rt->active = rt->policy.any;
+	if (!rt->active)
+		return;
+	/* A tree says these once, where it starts. */
+	if (!rt->policy.have_marker) {
+		warn_static(&rt->policy);
+		if (!rt->has_src)
+			stsenv_log(STSENV_LOG_WARN, "%s; credential names read as unset", err.msg);
+	}
+	if (rt->has_src) {
+		prepare_tree(&d);
+		stsenv_desc_clear(&d);
+	}
+	adopt();
+	join_tree();
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init(void)
+{
+	stsenv_rt_resolve();
+	/* In the launcher or the keeper, and in set-uid programs, do nothing. */
+	if (!&stsenv_launcher_tag && !getauxval(AT_SECURE))
+		setup();
+	atomic_store_explicit(&stsenv_rt.ready, true, memory_order_release);
+}
+
+void stsenv_rt_init(void)
+{
+	if (!atomic_load_explicit(&stsenv_rt.ready, memory_order_acquire))
+		pthread_once(&once, init);
+}
+
+/* Our entries in environ: the program changing one makes it its own. */
+static void remember_entries(void)
+{
+	struct stsenv_rt *rt = &stsenv_rt;
+
+	for (char **e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		const struct stsenv_name *n;
+		char name[STSENV_MAX_NAME];
+
+		if (!eq || (size_t)(eq - *e) >= sizeof(name))
+			continue;
+		memcpy(name, *e, (size_t)(eq - *e));
+		name[eq - *e] = '\0';
+		if ((n = stsenv_names_find(&rt->names, name)) && !rt->entry[n->index])
+			rt->entry[n->index] = *e;
+	}
+	atomic_store_explicit(&rt->entries_known, true, memory_order_release);
+}
+
+/* At load: CPython, Perl and Java copy the environment when they start, so
+ * the credential must be in environ before main().  Only here, never later
+ * and never from another thread: glibc's getenv is not safe against a
+ * concurrent setenv.  libc's setenv, not bash's, which bash exports. */
+__attribute__((constructor)) static void at_load(void)
+{
+	struct stsenv_rt *rt = &stsenv_rt;
+	const struct stsenv_snap *s;
+	const char *tree, *marker;
+
+	stsenv_rt_init();
+	if (!rt->active || !stsenv_real.setenv || !stsenv_real.unsetenv)
+		return;
+	s = atomic_load(&rt->cur);
+	tree = atomic_load(&rt->tree);
+	marker = real_get(STSENV_HANDOFF_VAR);
+	/* A handed-down environment that is current stays as it is. */
+	if (!(s && marker && strcmp(marker, s->marker) == 0 &&
+	      (!tree ||
+	       (real_get(STSENV_TREE_VAR) && strcmp(real_get(STSENV_TREE_VAR), tree) == 0))))
+		stsenv_policy_place(&rt->policy, &rt->names, s, tree, real_get, stsenv_real.setenv,
+				    stsenv_real.unsetenv);
+	remember_entries();
+}
+
+/* libc's functions before anything else of ours, and before other
+ * libraries' constructors can reach our wrappers. */
+__attribute__((constructor(101))) static void resolve_early(void)
+{
+	stsenv_rt_resolve();
+}

@@ -1,0 +1,93 @@
+/* The preload's runtime: the state its parts share, and their entry points.
+ *
+ * A process under the preload is a member of a tree: it serves the
+ * credential it was handed, and when that nears its refresh time it takes
+ * newer ones from the tree's page (core/page.h), which only the keeper
+ * writes.  It never fetches, never starts a thread, never loads libcurl.
+ * Every path here that a getenv, an exec wrapper or a vfork child can
+ * reach takes no lock and makes no malloc: snapshots come from the arena,
+ * the page is read under a sequence lock, the keeper is reached with plain
+ * system calls.  Only init (the constructor) allocates. */
+#ifndef STSENV_RT_H
+#define STSENV_RT_H
+
+#include "symbols.h"
+
+#include "../core/config.h"
+#include "../core/names.h"
+#include "../core/page.h"
+#include "../core/policy.h"
+#include "../core/snap.h"
+#include "../core/tree.h"
+
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* libc's own functions, resolved once (stsenv_rt_resolve). */
+#define STSENV_REAL_FIELD(ret, name, params) ret(*name) params;
+#define STSENV_NO_FIELD(name)
+struct stsenv_real {
+	STSENV_SYMBOLS(STSENV_REAL_FIELD, STSENV_NO_FIELD)
+};
+extern struct stsenv_real stsenv_real;
+
+struct stsenv_rt {
+	/* Set once by init, then only read. */
+	atomic_bool ready;
+	bool active;  /* some credential name is served */
+	bool root;    /* this process started its tree (it has a keeper) */
+	bool has_src; /* a source is configured (fingerprint) */
+	struct stsenv_config cfg;
+	struct stsenv_names names;
+	struct stsenv_policy policy;
+	uint64_t fingerprint;
+	const char *request; /* packed keeper request, in the arena */
+	size_t request_len;
+	const char *keeper_path[2];    /* where `stsenv keep` is */
+	const char *label;	       /* the source, safe to log */
+	char *entry[STSENV_MAX_NAMES]; /* our entries in environ after load */
+	atomic_bool entries_known;     /* entry[] is filled */
+
+	/* Change while the process runs, atomically. */
+	_Atomic(const struct stsenv_snap *) cur;
+	_Atomic(const struct stsenv_page_view *) page;
+	_Atomic(const char *) tree;    /* STSENV_TREE value of the tree we are in */
+	_Atomic uint32_t seen_version; /* of the page, when last read */
+	_Atomic int64_t next_check;    /* coarse ms: the keeper's state again */
+	_Atomic int64_t next_try;      /* monotonic ms: reaching the keeper again */
+	_Atomic pid_t busy;	       /* a thread of this pid is starting a tree */
+	_Atomic uint64_t owned;	       /* names the program set or removed itself */
+	_Atomic uint64_t envcache[STSENV_MAX_NAMES];
+};
+extern struct stsenv_rt stsenv_rt;
+
+/* init.c: libc's functions (idempotent, no malloc once dlsym succeeds). */
+void stsenv_rt_resolve(void);
+/* init.c: the one gate; everything else assumes it has run. */
+void stsenv_rt_init(void);
+
+/* member.c: the newest valid credential, following the tree's page and
+ * reaching (or starting) the tree when the credential is due.  When none is
+ * valid and the keeper is asking the source, waits at most wait_ms for it
+ * (STSENV_TIMEOUT_MS; a little more for a new tree's first, which includes
+ * the keeper's start). */
+const struct stsenv_snap *stsenv_rt_current(int64_t wait_ms);
+
+/* root.c: starts a keeper for a tree of our own (waiting, at most the
+ * timeout, for its page).  The page and tree go into stsenv_rt. */
+bool stsenv_rt_start_tree(void);
+
+/* serve.c */
+char *stsenv_getenv(const char *name, int secure);
+void stsenv_rt_owned(const char *name, size_t len); /* the program set it */
+void stsenv_rt_owned_all(void);			    /* clearenv */
+
+/* execenv.c: envp with the freshest credential, or NULL to pass envp on. */
+char **stsenv_exec_env(char *const envp[]);
+/* Releases what stsenv_exec_env holds for this thread (after the call). */
+void stsenv_exec_env_done(void);
+
+#endif

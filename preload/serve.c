@@ -1,0 +1,216 @@
+/* getenv and secure_getenv: a served name answers the credential; every
+ * other name, and any name the program set or removed itself, goes to libc.
+ *
+ * One credential per read sequence.  Each thread keeps the credential it
+ * started reading, and moves to a newer one only where a new sequence
+ * begins.  Where that is, is told by the names and by time:
+ *  - A "round" is a run of reads of distinct names; reading a name already
+ *    read in the round starts a new one (the same name twice in a row, as
+ *    Node.js reads any value of 256 bytes or more, is one read, unless a
+ *    pause separates the two).  A thread moves only at the start of a round.
+ *  - It moves at one that follows a pause of GAP_MS: so a sequence that
+ *    completes within GAP_MS gets one credential, whatever the order of the
+ *    names and however often each is read.  A thread preempted in the middle
+ *    of a sequence is not at the start of a round, however long it waited.
+ *  - A thread that never pauses so long moves, once the newer credential has
+ *    waited HANDOVER_MS (at most a quarter of what the old one has left), at
+ *    a round that follows at least WORK_NS of its own work since its last
+ *    read (reads within one sequence follow each other far closer);
+ *  - after four hand-over times at any round; after eight, at any read.
+ * The fine clock is read only while a newer credential waits. */
+#include "rt.h"
+
+#include "../core/clock.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <time.h>
+
+#define GAP_MS	    100
+#define HANDOVER_MS 1000
+#define WORK_NS	    100000
+
+extern char **environ;
+
+typedef char *(*getenv_fn)(const char *);
+
+/* Used only if dlsym cannot find libc's getenv, which should not happen. */
+static char *scan_environ(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+static __attribute__((noinline, cold)) char *pass_slow(const char *name, int secure)
+{
+	stsenv_rt_resolve();
+	if (secure && stsenv_real.secure_getenv)
+		return stsenv_real.secure_getenv(name);
+	if (secure && getauxval(AT_SECURE))
+		return NULL;
+	return stsenv_real.getenv ? stsenv_real.getenv(name) : scan_environ(name);
+}
+
+/* Inlined into stsenv_getenv's pass-through path, which stays a leaf: no
+ * register saved, no call, one indirect jump into libc. */
+static inline __attribute__((always_inline)) char *pass(const char *name, int secure)
+{
+	getenv_fn f = secure ? stsenv_real.secure_getenv : stsenv_real.getenv;
+
+	return __builtin_expect(f != NULL, 1) ? f(name) : pass_slow(name, secure);
+}
+
+static inline __attribute__((always_inline)) bool maybe_served(const char *name)
+{
+	unsigned char c = (unsigned char)name[0];
+
+	if (atomic_load_explicit(&stsenv_rt.ready, memory_order_acquire))
+		return stsenv_rt.names.first[c >> 6] & (1ULL << (c & 63));
+	/* Before init: the first bytes of the built-in names. */
+	return c == 'A' || c == 'O' || c == 'S';
+}
+
+/* ---- the program's own word -------------------------------------------- */
+
+static bool owned(const struct stsenv_name *n)
+{
+	return (atomic_load_explicit(&stsenv_rt.owned, memory_order_relaxed) >> n->index) & 1;
+}
+
+static void own(const struct stsenv_name *n)
+{
+	atomic_fetch_or(&stsenv_rt.owned, 1ULL << n->index);
+}
+
+void stsenv_rt_owned(const char *name, size_t len)
+{
+	char buf[STSENV_MAX_NAME];
+	const struct stsenv_name *n;
+
+	if (!atomic_load_explicit(&stsenv_rt.ready, memory_order_acquire) || len >= sizeof(buf))
+		return;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	if ((n = stsenv_names_find(&stsenv_rt.names, buf)))
+		own(n);
+}
+
+void stsenv_rt_owned_all(void)
+{
+	atomic_store(&stsenv_rt.owned, ~0ULL);
+}
+
+/* Whether environ still holds, for n, what it held after load: the entry
+ * we left there (or none).  A program that writes environ itself (Perl
+ * does, without setenv) makes the name its own.  Cached as (array, index)
+ * in one word, so the usual check is two loads. */
+static bool environ_unchanged(const struct stsenv_name *n)
+{
+	char **env = environ, *mine = stsenv_rt.entry[n->index];
+	uint64_t c = atomic_load_explicit(&stsenv_rt.envcache[n->index], memory_order_relaxed);
+	size_t len = strlen(n->name), i = 0;
+
+	if (c && (uintptr_t)(c >> 16) == (uintptr_t)env &&
+	    ((c & 0xffff) == 0xffff ? !mine : env[c & 0xffff] == mine))
+		return true;
+	while (env && env[i] && !(strncmp(env[i], n->name, len) == 0 && env[i][len] == '='))
+		i++;
+	if (env && env[i] ? env[i] != mine : mine != NULL)
+		return false;
+	if ((uintptr_t)env >> 48 == 0 && i < 0xffff)
+		atomic_store_explicit(&stsenv_rt.envcache[n->index],
+				      (uint64_t)(uintptr_t)env << 16 | (env && env[i] ? i : 0xffff),
+				      memory_order_relaxed);
+	return true;
+}
+
+/* ---- one credential per read sequence ----------------------------------- */
+
+struct pin {
+	const struct stsenv_snap *s;
+	int64_t last_ms;
+	int64_t last_ns; /* fine clock of the last read, while a newer one waits */
+	uint64_t round;	 /* names read in the current round */
+	int prev;	 /* index of the name read last */
+};
+static __thread struct pin pin __attribute__((tls_model("initial-exec")));
+
+static int64_t fine_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Whether a thread pinned to p may move to cur at this read. */
+static bool may_move(const struct stsenv_snap *p, const struct stsenv_snap *cur, int64_t now,
+		     bool round_starts, bool paused)
+{
+	int64_t waited = now - cur->born_mono_ms, handover = (p->exp_mono_ms - cur->born_mono_ms) / 4;
+	int64_t ns = fine_ns(), worked = pin.last_ns ? ns - pin.last_ns : 0;
+
+	pin.last_ns = ns;
+	if (handover > HANDOVER_MS)
+		handover = HANDOVER_MS;
+	if (round_starts && (paused || (waited >= handover && worked >= WORK_NS) ||
+			     waited >= 4 * handover))
+		return true;
+	return waited >= 8 * handover;
+}
+
+static const struct stsenv_snap *pick(const struct stsenv_name *n)
+{
+	const struct stsenv_snap *cur = stsenv_rt_current(stsenv_rt.cfg.timeout_ms), *p = pin.s;
+	int64_t now = stsenv_mono_coarse_ms();
+	uint64_t bit = 1ULL << n->index;
+	bool paused = now - pin.last_ms >= GAP_MS;
+	bool round_starts = (pin.round & bit) && (pin.prev != n->index || paused);
+
+	if (!cur || !stsenv_snap_valid(p, now) ||
+	    (p != cur && may_move(p, cur, now, round_starts, paused))) {
+		pin.s = cur;
+		pin.last_ns = 0;
+		round_starts = true;
+	}
+	pin.round = round_starts ? bit : pin.round | bit;
+	pin.prev = n->index;
+	pin.last_ms = now;
+	return pin.s;
+}
+
+/* Out of line, so that the pass-through path below stays a leaf. */
+static __attribute__((noinline)) char *serve(const char *name, int secure)
+{
+	struct stsenv_rt *rt = &stsenv_rt;
+	const struct stsenv_name *n;
+	const struct stsenv_snap *s;
+	int saved;
+
+	stsenv_rt_init();
+	/* The first-byte test is behind us: the full lookup. */
+	n = stsenv_names_find_slow(&rt->names, name);
+	if (!n || !rt->active || !stsenv_policy_serves(&rt->policy, n) || owned(n))
+		return pass(name, secure);
+	if (atomic_load_explicit(&rt->entries_known, memory_order_acquire) &&
+	    !environ_unchanged(n)) {
+		own(n);
+		return pass(name, secure);
+	}
+	saved = errno;
+	s = pick(n);
+	errno = saved;
+	return (char *)stsenv_policy_value(n, s, atomic_load(&rt->tree));
+}
+
+char *stsenv_getenv(const char *name, int secure)
+{
+	if (__builtin_expect(!name || !maybe_served(name), 1))
+		return pass(name, secure);
+	return serve(name, secure);
+}
