@@ -26,7 +26,7 @@ PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/progs/%)
 
 .PHONY: all deps test-bins test demo bench install clean format check-format
-all: $(BUILD)/libstsenv.so $(BUILD)/stsenv $(BUILD)/stsenv-keeper
+all: $(BUILD)/libstsenv.so $(BUILD)/stsenv $(BUILD)/stsenv-keeper $(BUILD)/python/sitecustomize.py
 
 # Installs the Debian packages a build needs (make test, demo and bench do it).
 deps:
@@ -53,6 +53,11 @@ $(BUILD)/stsenv: $(CLI_OBJ) $(BUILD)/libstsenv-core.a cli/dynamic.list
 	$(CC) $(CFLAGS_ALL) -Wl,--dynamic-list=cli/dynamic.list -o $@ $(CLI_OBJ) \
 		$(BUILD)/libstsenv-core.a $(LDLIBS_ALL)
 
+# The preload finds its Python bootstrap beside itself.
+$(BUILD)/python/sitecustomize.py: python/sitecustomize.py
+	@mkdir -p $(dir $@)
+	cp $< $@
+
 # The preload starts `stsenv keep` from beside itself.
 $(BUILD)/stsenv-keeper: $(BUILD)/stsenv
 	ln -sf stsenv $@
@@ -66,16 +71,13 @@ $(BUILD)/progs/%: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $(SAN) -o $@ $< -lpthread
 
-# A static binary never loads the preload: it only sees what exec hands it.
-$(BUILD)/progs/getenvs-static: tests/progs/getenvs.c
+# Static binaries never load the preload: they only see what exec hands them.
+$(BUILD)/progs/%-static: tests/progs/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
-$(BUILD)/progs/stamp-static: tests/progs/stamp.c
-	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -static -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
-
-test-bins: all $(UNIT_BIN) $(PROG_BIN) $(BUILD)/progs/getenvs-static $(BUILD)/progs/stamp-static
+STATIC_BIN := $(BUILD)/progs/getenvs-static $(BUILD)/progs/stamp-static $(BUILD)/progs/rotatee-static
+test-bins: all $(UNIT_BIN) $(PROG_BIN) $(STATIC_BIN)
 
 test:
 	@sh tools/deps.sh test
@@ -101,6 +103,8 @@ install: all
 	install -m 0755 $(BUILD)/stsenv $(DESTDIR)$(BINDIR)/stsenv
 	install -m 0644 $(BUILD)/libstsenv.so $(DESTDIR)$(LIBDIR)/libstsenv.so
 	ln -sf ../../bin/stsenv $(DESTDIR)$(LIBDIR)/stsenv-keeper
+	install -d $(DESTDIR)$(LIBDIR)/python
+	install -m 0644 python/sitecustomize.py $(DESTDIR)$(LIBDIR)/python/sitecustomize.py
 
 format:
 	clang-format -i core/*.[ch] preload/*.[ch] cli/*.[ch] tests/unit/*.[ch] tests/progs/*.c bench/*.c

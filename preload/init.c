@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
 #ifndef STSENV_BINDIR
 #define STSENV_BINDIR "/usr/local/bin"
@@ -97,6 +98,7 @@ static void prepare_tree(const struct stsenv_desc *d)
 	 * the installed stsenv. */
 	if (dladdr((void *)stsenv_rt_init, &info) && info.dli_fname &&
 	    (dir = malloc(strlen(info.dli_fname) + 32))) {
+		rt->library = arena_strdup(info.dli_fname);
 		strcpy(dir, info.dli_fname);
 		slash = strrchr(dir, '/');
 		strcpy(slash ? slash + 1 : dir, "stsenv-keeper");
@@ -129,13 +131,13 @@ static void join_tree(void)
 
 	if (!rt->has_src || !rt->request)
 		return;
-	if (!ours) /* the first process of a tree, or configured differently */
-		rt->root = stsenv_rt_start_tree();
-	else
+	if (ours)
 		atomic_store(&rt->tree, arena_strdup(t));
-	/* Follows the page now if what was handed down is due (or there is
-	 * none: then waits for it, as long as a fetch may take plus the time
-	 * a new keeper takes to start). */
+	/* Nothing to do while what was handed down is fresh: a process that
+	 * got one without a tree (eval "$(stsenv env)") starts its own when it
+	 * falls due, if it lives that long.  Otherwise it follows the tree's
+	 * page, or starts a tree now, and waits for a credential as long as a
+	 * fetch may take plus the time a new keeper takes to start. */
 	stsenv_rt_current(rt->cfg.timeout_ms + 1000);
 }
 
@@ -171,9 +173,18 @@ static void setup(void)
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* After a real fork the child's memory is its own; a vfork child never
+ * runs this, and keeps its parent's pid here. */
+static void forked_child(void)
+{
+	atomic_store(&stsenv_rt.pid, getpid());
+}
+
 static void init(void)
 {
 	stsenv_rt_resolve();
+	atomic_store(&stsenv_rt.pid, getpid());
+	pthread_atfork(NULL, NULL, forked_child);
 	/* In the launcher or the keeper, and in set-uid programs, do nothing. */
 	if (!&stsenv_launcher_tag && !getauxval(AT_SECURE))
 		setup();
@@ -210,7 +221,7 @@ static void remember_entries(void)
  * the credential must be in environ before main().  Only here, never later
  * and never from another thread: glibc's getenv is not safe against a
  * concurrent setenv.  libc's setenv, not bash's, which bash exports. */
-__attribute__((constructor)) static void at_load(void)
+__attribute__((constructor)) static void at_load(int argc, char **argv)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
 	const struct stsenv_snap *s;
@@ -228,6 +239,7 @@ __attribute__((constructor)) static void at_load(void)
 	       (real_get(STSENV_TREE_VAR) && strcmp(real_get(STSENV_TREE_VAR), tree) == 0))))
 		stsenv_policy_place(&rt->policy, &rt->names, s, tree, real_get, stsenv_real.setenv,
 				    stsenv_real.unsetenv);
+	stsenv_python_bootstrap(argc, argv);
 	remember_entries();
 }
 

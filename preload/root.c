@@ -112,12 +112,14 @@ static pid_t spawn_keeper(int channel)
 	sigset_t all, old;
 	pid_t mid;
 
-	decimal(sp.root, (unsigned)getpid());
+	/* The keeper lives as long as the process whose memory holds the page:
+	 * from a vfork child, its parent. */
+	decimal(sp.root, (unsigned)atomic_load(&stsenv_rt.pid));
 	sp.argv[0] = "stsenv-keeper";
 	sp.argv[1] = "keep";
 	sp.argv[2] = "--root";
 	sp.argv[3] = sp.root;
-	sp.pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	sp.pidfd = (int)syscall(SYS_pidfd_open, atomic_load(&stsenv_rt.pid), 0);
 	sp.stack = mmap(NULL, 2 * STACK, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (sp.stack == MAP_FAILED) {

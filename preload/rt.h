@@ -37,15 +37,17 @@ extern struct stsenv_real stsenv_real;
 struct stsenv_rt {
 	/* Set once by init, then only read. */
 	atomic_bool ready;
-	bool active;  /* some credential name is served */
-	bool root;    /* this process started its tree (it has a keeper) */
-	bool has_src; /* a source is configured (fingerprint) */
+	bool active;	   /* some credential name is served */
+	_Atomic pid_t pid; /* the process whose memory this is: a vfork child
+			    * runs in its parent's, whose pid this stays */
+	bool has_src;	   /* a source is configured (fingerprint) */
 	struct stsenv_config cfg;
 	struct stsenv_names names;
 	struct stsenv_policy policy;
 	uint64_t fingerprint;
 	const char *request; /* packed keeper request, in the arena */
 	size_t request_len;
+	const char *library;	       /* this library's path */
 	const char *keeper_path[2];    /* where `stsenv keep` is */
 	const char *label;	       /* the source, safe to log */
 	char *entry[STSENV_MAX_NAMES]; /* our entries in environ after load */
@@ -84,6 +86,9 @@ bool stsenv_rt_start_tree(void);
 char *stsenv_getenv(const char *name, int secure);
 void stsenv_rt_owned(const char *name, size_t len); /* the program set it */
 void stsenv_rt_owned_all(void);			    /* clearenv */
+
+/* python.c: at load, in CPython, the bootstrap on PYTHONPATH. */
+void stsenv_python_bootstrap(int argc, char **argv);
 
 /* execenv.c: envp with the freshest credential, or NULL to pass envp on. */
 char **stsenv_exec_env(char *const envp[]);

@@ -25,7 +25,8 @@
 	OWN(execvp)                                                                                \
 	OWN(execl)                                                                                 \
 	OWN(execlp)                                                                                \
-	OWN(execle)
+	OWN(execle)                                                                                \
+	OWN(PyInit__stsenv)
 
 #ifdef STSENV_EXPORT_MAP
 /* cpp -P -DSTSENV_EXPORT_MAP preload/symbols.h > exports.map */

@@ -4,7 +4,8 @@
 Serves rotating STS credentials over HTTP, with fault modes switchable at
 runtime through /control/mode, and optionally writes them to a JSON file.
 See --help for the command line; endpoints: GET /control/stats,
-/control/mode?set=MODE, /control/rotate; any other GET path -> credentials.
+/control/mode?set=MODE, /control/rotate, /control/history (every id minted
+and its expiration in ms); any other GET path -> credentials.
 """
 import argparse
 import json
@@ -42,6 +43,7 @@ class State:
         self.served = set()
         self.mode = "ok"
         self.file_writes = 0
+        self.history = {}  # id -> expiration (ms), of every credential minted
         self.mint()
 
     def mint(self):
@@ -63,6 +65,7 @@ class State:
             "SecurityToken": token,
             "gen": g, "exp_ms": exp_ms,
         }
+        self.history[self.cred["AccessKeyId"]] = exp_ms
 
     def public(self, cred, exp_ms=None):
         """JSON-able credential (without Code) for the wire or the file."""
@@ -133,6 +136,9 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         if url.path == "/control/stats":
             return self.reply(200, st.stats())
+        if url.path == "/control/history":
+            with st.lock:
+                return self.reply(200, dict(st.history))
         if url.path == "/control/rotate":
             with st.lock:
                 st.mint()

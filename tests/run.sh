@@ -882,6 +882,16 @@ check launcher_never_dumps_core t_launcher_never_dumps
 check credential_memory_not_dumped t_credential_memory_not_dumped
 check uri_redaction_and_environ_visibility t_uri_and_environ_visibility
 
+# Long-lived programs (tests/it/python.sh)
+check python_live_environ_launcher t_python_live launcher
+check python_live_environ_plain_preload t_python_live preload
+check python_sdk_default_chain_alone t_python_sdk alone
+check python_sdk_default_chain_launcher t_python_sdk launcher
+check python_sdk_default_chain_plain_preload t_python_sdk preload
+check python_flags_honoured t_python_flags
+check on_rotate_restart t_on_rotate restart
+check on_rotate_signal t_on_rotate HUP
+
 ASAN_BUILD="$ROOT/build/asan"
 if [ -d "$ASAN_BUILD/tests" ]; then
 	echo "== ASan + UBSan"
@@ -894,6 +904,14 @@ if [ -d "$ASAN_BUILD/tests" ]; then
 	PROGS="$ASAN_BUILD/progs"
 	ROT_SECONDS=10
 	integration "[asan]"
+	# The delivery paths of the wrappers and the page reader, instrumented.
+	check "callers_word_plain_preload[asan]" t_callers_word preload
+	check "token_at_cap_handed_down_fresh[asan]" t_token_at_cap
+	check "fork_in_signal_handler[asan]" t_fork_in_signal_handler
+	check "no_torn_sequences_plain_preload[asan]" t_no_torn_sequences preload
+	check "children_fresh_plain_preload_vfork[asan]" t_children_fresh preload vfork
+	check "hostile_sibling_cannot_write_plain_preload[asan]" t_hostile_sibling preload
+	check "python_live_environ_plain_preload[asan]" t_python_live preload
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 if [ -d "$ROOT/build/tsan/tests" ]; then
@@ -902,8 +920,8 @@ if [ -d "$ROOT/build/tsan/tests" ]; then
 fi
 t_clang_format_clean() {
 	command -v clang-format >/dev/null || { say "clang-format missing"; return 1; }
-	cd "$ROOT" && clang-format --dry-run --Werror core/*.[ch] preload/*.[ch] tests/unit/*.[ch] \
-		tests/progs/*.c bench/*.c
+	cd "$ROOT" && clang-format --dry-run --Werror core/*.[ch] preload/*.[ch] cli/*.[ch] \
+		tests/unit/*.[ch] tests/progs/*.c tests/fuzz/*.c bench/*.c
 }
 
 check no_secret_in_any_log t_no_secret_in_logs
