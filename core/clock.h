@@ -2,6 +2,7 @@
 #ifndef STSENV_CLOCK_H
 #define STSENV_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct stsenv_clock {
@@ -17,5 +18,10 @@ extern const struct stsenv_clock stsenv_system_clock;
 int64_t stsenv_mono_ms(void);	     /* CLOCK_MONOTONIC */
 int64_t stsenv_mono_coarse_ms(void); /* CLOCK_MONOTONIC_COARSE: a few ns, 4 ms ticks */
 int64_t stsenv_real_ms(void);	     /* CLOCK_REALTIME */
+
+/* While on, the clocks above are read by syscall: the vDSO's first call
+ * faults in its data pages, two page faults that cost a process which
+ * never reads a clock again (most execs) ten times the syscall. */
+void stsenv_clock_by_syscall(bool on);
 
 #endif

@@ -1,9 +1,9 @@
 #include "config.h"
 
 #include "log.h"
+#include "strbuf.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +55,10 @@ void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get)
 	int level = STSENV_LOG_WARN;
 	bool bad_level = false;
 
-	memset(c, 0, sizeof(*c));
+	/* Field by field, not memset: the strings' unused tails stay
+	 * untouched, pages a process start need not fault in. */
+	c->source[0] = c->file[0] = c->log_file[0] = c->vars[0] = '\0';
+	c->override = false;
 	v = get("STSENV_LOG");
 	if (v && *v) {
 		level = stsenv_log_parse_level(v);
@@ -72,7 +75,7 @@ void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get)
 		stsenv_log(STSENV_LOG_WARN, "STSENV_LOG=\"%.20s\" is not off|error|warn|info|debug",
 			   v);
 
-	snprintf(c->source, sizeof(c->source), "auto");
+	memcpy(c->source, "auto", sizeof("auto"));
 	v = get("STSENV_SOURCE");
 	if (v && *v) {
 		static const char *const ok[] = {"auto", "uri", "file", "oidc", "profile", "ecs"};
@@ -81,14 +84,14 @@ void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get)
 			if (strcmp(v, ok[i]) == 0)
 				known = true;
 		if (known)
-			snprintf(c->source, sizeof(c->source), "%s", v);
+			stsenv_copy_trunc(c->source, sizeof(c->source), v, strlen(v));
 		else
 			stsenv_log(STSENV_LOG_WARN,
 				   "STSENV_SOURCE=\"%.20s\" is not auto|uri|file|oidc|profile|ecs; "
 				   "using auto",
 				   v);
 	}
-	snprintf(c->file, sizeof(c->file), "%s", STSENV_DEFAULT_FILE);
+	memcpy(c->file, STSENV_DEFAULT_FILE, sizeof(STSENV_DEFAULT_FILE));
 	v = get("STSENV_CREDENTIALS_FILE");
 	if (v && *v)
 		copy(c->file, sizeof(c->file), v, "STSENV_CREDENTIALS_FILE");

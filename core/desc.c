@@ -5,16 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void *(*arena)(size_t);
+
+void stsenv_desc_use_arena(void *(*alloc)(size_t))
+{
+	arena = alloc;
+}
+
 bool stsenv_desc_set(struct stsenv_desc *d, int i, const char *s)
 {
+	size_t n;
+
 	if (d->v[i]) {
 		explicit_bzero(d->v[i], strlen(d->v[i]));
-		free(d->v[i]);
+		if (!arena)
+			free(d->v[i]);
 		d->v[i] = NULL;
 	}
 	if (!s || !*s)
 		return true;
-	return (d->v[i] = strdup(s)) != NULL;
+	n = strlen(s) + 1;
+	d->v[i] = arena ? arena(n) : malloc(n);
+	return d->v[i] && memcpy(d->v[i], s, n);
 }
 
 void stsenv_desc_clear(struct stsenv_desc *d)
@@ -55,6 +67,15 @@ static bool put(char **p, char *end, const void *s, uint32_t n)
 static bool put_str(char **p, char *end, const char *s)
 {
 	return put(p, end, s ? s : "", s ? (uint32_t)strlen(s) : 0);
+}
+
+size_t stsenv_desc_packed_len(const struct stsenv_desc *d)
+{
+	size_t n = 3 + 4 + 3 * sizeof(int32_t) + 4 + strlen(d->label);
+
+	for (int i = 0; i < STSENV_DESC_SLOTS; i++)
+		n += 4 + (d->v[i] ? strlen(d->v[i]) : 0);
+	return n;
 }
 
 size_t stsenv_desc_pack(const struct stsenv_desc *d, char *buf, size_t len)

@@ -52,6 +52,12 @@ struct stsenv_desc {
 /* Sets slot i to a copy of s (NULL or "" leaves it empty); false on ENOMEM. */
 bool stsenv_desc_set(struct stsenv_desc *d, int i, const char *s);
 
+/* From now on, the strings of every description in this process come from
+ * alloc and are wiped but never freed: the preload keeps its one
+ * description in its arena, out of core files and off the heap (whose
+ * first use costs every process start more than the rest of it). */
+void stsenv_desc_use_arena(void *(*alloc)(size_t));
+
 /* Wipes and frees the strings; d is empty afterwards. */
 void stsenv_desc_clear(struct stsenv_desc *d);
 
@@ -65,6 +71,7 @@ struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, struc
 /* Serialised form, for handing a description to a keeper over a socket:
  * returns the bytes written into buf (0 if it does not fit). */
 size_t stsenv_desc_pack(const struct stsenv_desc *d, char *buf, size_t len);
+size_t stsenv_desc_packed_len(const struct stsenv_desc *d);
 bool stsenv_desc_unpack(struct stsenv_desc *d, const char *buf, size_t len);
 
 #endif

@@ -91,14 +91,6 @@ void stsenv_policy_classify(struct stsenv_policy *p, const struct stsenv_names *
 		find_handed(p, n, get);
 }
 
-const char *stsenv_policy_value(const struct stsenv_name *n, const struct stsenv_snap *s,
-				const char *tree)
-{
-	if (n->field == STSENV_F_TREE)
-		return tree;
-	return s ? stsenv_snap_field(s, n->field) : NULL;
-}
-
 int stsenv_policy_place(const struct stsenv_policy *p, const struct stsenv_names *n,
 			const struct stsenv_snap *s, const char *tree, stsenv_getenv_fn get,
 			int (*set)(const char *, const char *, int), int (*unset)(const char *))

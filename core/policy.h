@@ -57,8 +57,13 @@ static inline bool stsenv_policy_serves(const struct stsenv_policy *p, const str
 }
 
 /* The value name n reads from credential s in tree `tree` (NULL: none). */
-const char *stsenv_policy_value(const struct stsenv_name *n, const struct stsenv_snap *s,
-				const char *tree);
+static inline const char *stsenv_policy_value(const struct stsenv_name *n,
+					      const struct stsenv_snap *s, const char *tree)
+{
+	if (n->field == STSENV_F_TREE)
+		return tree;
+	return s ? stsenv_snap_field(s, n->field) : NULL;
+}
 
 /* Calls set(name, value) for every served name whose value in the
  * environment (read through get) differs from what s gives, and

@@ -128,15 +128,3 @@ const struct stsenv_snap *stsenv_snap_new(const struct stsenv_cred *c, uint64_t 
 	return stsenv_snap_finish(s, c->exp_ms, fingerprint, generation, now_real_ms, now_mono_ms,
 				  prev);
 }
-
-const char *stsenv_snap_field(const struct stsenv_snap *s, int f)
-{
-	switch (f) {
-	case STSENV_F_ID: return s->id;
-	case STSENV_F_SECRET: return s->secret;
-	case STSENV_F_TOKEN: return s->token;
-	case STSENV_F_EXPIRATION: return s->expiration;
-	case STSENV_F_MARKER: return s->marker;
-	default: return NULL;
-	}
-}

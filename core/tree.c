@@ -263,6 +263,11 @@ size_t stsenv_keep_request_pack(const struct stsenv_keep_request *r, char *buf, 
 	return n ? 3 + sizeof(f) + n : 0;
 }
 
+size_t stsenv_keep_request_packed_len(const struct stsenv_keep_request *r)
+{
+	return 3 + sizeof(struct rq_fixed) + stsenv_desc_packed_len(&r->desc);
+}
+
 bool stsenv_keep_request_unpack(struct stsenv_keep_request *r, const char *buf, size_t len)
 {
 	struct rq_fixed f;

@@ -64,8 +64,12 @@ struct stsenv_keep_request {
 	struct stsenv_desc desc;
 };
 
+/* The largest request a keeper takes. */
+#define STSENV_KEEP_REQUEST_MAX (64 * 1024)
+
 /* Packed request, ready to send; 0 if buf is too small. */
 size_t stsenv_keep_request_pack(const struct stsenv_keep_request *r, char *buf, size_t len);
+size_t stsenv_keep_request_packed_len(const struct stsenv_keep_request *r);
 bool stsenv_keep_request_unpack(struct stsenv_keep_request *r, const char *buf, size_t len);
 
 /* Sends the credential (or "none" for NULL) as the second message,

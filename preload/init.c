@@ -5,6 +5,7 @@
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/select.h"
+#include "../core/strbuf.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -70,7 +71,10 @@ static void warn_static(const struct stsenv_policy *p)
 }
 
 /* What a keeper of our own would need: settings and the description, packed
- * once here (the arena keeps it out of core files), and where the keeper is. */
+ * once here, straight into the arena (which keeps it out of core files),
+ * and where the keeper is. */
+#define KEEPER_NAME "stsenv-keeper"
+
 static void prepare_tree(const struct stsenv_desc *d)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
@@ -78,32 +82,32 @@ static void prepare_tree(const struct stsenv_desc *d)
 					 .timeout_ms = rt->cfg.timeout_ms,
 					 .log_level = rt->cfg.log_level,
 					 .desc = *d};
-	char *buf = malloc(64 * 1024), *dir = NULL, *slash;
-	size_t n;
+	size_t n = stsenv_keep_request_packed_len(&rq);
 	Dl_info info;
+	char *buf;
 
-	memcpy(rq.log_file, rt->cfg.log_file, sizeof(rq.log_file));
+	stsenv_copy_trunc(rq.log_file, sizeof(rq.log_file), rt->cfg.log_file,
+			  strlen(rt->cfg.log_file));
 	memset(rq.name, '0', STSENV_TREE_NAME);
-	if (buf && (n = stsenv_keep_request_pack(&rq, buf, 64 * 1024)) &&
-	    (rt->request = stsenv_arena_alloc(n))) {
-		memcpy((char *)rt->request, buf, n);
+	if (n <= STSENV_KEEP_REQUEST_MAX && (buf = stsenv_arena_alloc(n)) &&
+	    stsenv_keep_request_pack(&rq, buf, n) == n) {
+		rt->request = buf;
 		rt->request_len = n;
-	}
-	if (buf) {
-		explicit_bzero(buf, 64 * 1024);
-		free(buf);
 	}
 	rt->label = arena_strdup(d->label);
 	/* The keeper is `stsenv keep`: stsenv-keeper beside this library, or
 	 * the installed stsenv. */
-	if (dladdr((void *)stsenv_rt_init, &info) && info.dli_fname &&
-	    (dir = malloc(strlen(info.dli_fname) + 32))) {
-		rt->library = arena_strdup(info.dli_fname);
-		strcpy(dir, info.dli_fname);
-		slash = strrchr(dir, '/');
-		strcpy(slash ? slash + 1 : dir, "stsenv-keeper");
-		rt->keeper_path[0] = arena_strdup(dir);
-		free(dir);
+	if (dladdr((void *)stsenv_rt_init_once, &info) && info.dli_fname &&
+	    (rt->library = arena_strdup(info.dli_fname))) {
+		const char *slash = strrchr(info.dli_fname, '/');
+		size_t dir = slash ? (size_t)(slash - info.dli_fname) + 1 : 0;
+		char *k = stsenv_arena_alloc(dir + sizeof(KEEPER_NAME));
+
+		if (k) {
+			memcpy(k, info.dli_fname, dir);
+			memcpy(k + dir, KEEPER_NAME, sizeof(KEEPER_NAME));
+			rt->keeper_path[0] = k;
+		}
 	}
 	rt->keeper_path[1] = STSENV_BINDIR "/stsenv";
 }
@@ -150,6 +154,7 @@ static void setup(void)
 	stsenv_config_load(&rt->cfg, real_get);
 	if (stsenv_names_init(&rt->names, rt->cfg.vars, &err))
 		stsenv_log(STSENV_LOG_WARN, "%s", err.msg);
+	stsenv_desc_use_arena(stsenv_arena_alloc);
 	rt->has_src = stsenv_select(&rt->cfg, real_get, NULL, &d, &err) == 0;
 	rt->fingerprint = rt->has_src ? stsenv_desc_fingerprint(&d) : 0;
 	stsenv_policy_classify(&rt->policy, &rt->names, real_get, rt->cfg.override,
@@ -182,19 +187,22 @@ static void forked_child(void)
 
 static void init(void)
 {
+	/* Most execs never read a clock after this: spare them the vDSO's
+	 * page faults. */
+	stsenv_clock_by_syscall(true);
 	stsenv_rt_resolve();
 	atomic_store(&stsenv_rt.pid, getpid());
 	pthread_atfork(NULL, NULL, forked_child);
 	/* In the launcher or the keeper, and in set-uid programs, do nothing. */
 	if (!&stsenv_launcher_tag && !getauxval(AT_SECURE))
 		setup();
+	stsenv_clock_by_syscall(false);
 	atomic_store_explicit(&stsenv_rt.ready, true, memory_order_release);
 }
 
-void stsenv_rt_init(void)
+void stsenv_rt_init_once(void)
 {
-	if (!atomic_load_explicit(&stsenv_rt.ready, memory_order_acquire))
-		pthread_once(&once, init);
+	pthread_once(&once, init);
 }
 
 /* Our entries in environ: the program changing one makes it its own. */

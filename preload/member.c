@@ -68,13 +68,17 @@ static const struct stsenv_page_view *reach(void)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
 	int64_t now = stsenv_mono_ms(), next = atomic_load(&rt->next_try);
-	pid_t me = getpid(), busy = atomic_load(&rt->busy);
 	const struct stsenv_page_view *v = NULL;
 	bool gone = true;
+	pid_t me, busy;
 
+	/* Between attempts, every read of a served name passes here: no
+	 * syscall before this test. */
 	if (!rt->has_src || now < next ||
 	    !atomic_compare_exchange_strong(&rt->next_try, &next, now + RETRY_MS))
 		return atomic_load(&rt->page);
+	me = getpid();
+	busy = atomic_load(&rt->busy);
 	/* A busy mark left by another pid is a parent's, copied by fork. */
 	if (busy == me || !atomic_compare_exchange_strong(&rt->busy, &busy, me))
 		return atomic_load(&rt->page);
@@ -133,8 +137,9 @@ static const struct stsenv_snap *follow(const struct stsenv_page_view *v,
 		if (s == n && stsenv_log_enabled(STSENV_LOG_DEBUG)) {
 			char rid[32];
 			stsenv_redact_id(n->id, rid, sizeof(rid));
-			stsenv_log(STSENV_LOG_DEBUG, "took credential %s (generation %llu) from the tree",
-				   rid, (unsigned long long)n->generation);
+			stsenv_log(STSENV_LOG_DEBUG,
+				   "took credential %s (generation %llu) from the tree", rid,
+				   (unsigned long long)n->generation);
 		}
 	}
 	*lost = keeper_lost(st) && !(stsenv_snap_valid(s, now) && now < due_at(s));
@@ -179,17 +184,21 @@ static const struct stsenv_snap *await(const struct stsenv_page_view *v,
 	}
 }
 
-const struct stsenv_snap *stsenv_rt_current(int64_t wait_ms)
+const struct stsenv_snap *stsenv_rt_current_at(int64_t now, int64_t wait_ms)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
 	const struct stsenv_snap *s = atomic_load(&rt->cur);
 	const struct stsenv_page_view *v = atomic_load(&rt->page);
-	int64_t now = stsenv_mono_coarse_ms();
 	bool lost = false;
-	int saved = errno;
+	int saved;
 
-	if (!v && stsenv_snap_valid(s, now) && now < due_at(s))
-		return s; /* what was handed down is fresh: nothing to ask */
+	/* What we hold is fresh, and the page has nothing newer (or there is
+	 * no page: it was handed down): nothing to ask.  Every read of a
+	 * served name passes here. */
+	if (stsenv_snap_valid(s, now) && now < due_at(s) &&
+	    (!v || (s->origin == v && stsenv_page_version(v) == atomic_load(&rt->seen_version))))
+		return s;
+	saved = errno;
 	if (v)
 		s = follow(v, s, false, &lost, NULL);
 	if (!v || lost) {
@@ -201,4 +210,9 @@ const struct stsenv_snap *stsenv_rt_current(int64_t wait_ms)
 		s = await(v, s, wait_ms);
 	errno = saved;
 	return stsenv_snap_valid(s, stsenv_mono_coarse_ms()) ? s : NULL;
+}
+
+const struct stsenv_snap *stsenv_rt_current(int64_t wait_ms)
+{
+	return stsenv_rt_current_at(stsenv_mono_coarse_ms(), wait_ms);
 }

@@ -69,7 +69,12 @@ extern struct stsenv_rt stsenv_rt;
 /* init.c: libc's functions (idempotent, no malloc once dlsym succeeds). */
 void stsenv_rt_resolve(void);
 /* init.c: the one gate; everything else assumes it has run. */
-void stsenv_rt_init(void);
+void stsenv_rt_init_once(void);
+static inline void stsenv_rt_init(void)
+{
+	if (!atomic_load_explicit(&stsenv_rt.ready, memory_order_acquire))
+		stsenv_rt_init_once();
+}
 
 /* member.c: the newest valid credential, following the tree's page and
  * reaching (or starting) the tree when the credential is due.  When none is
@@ -77,6 +82,8 @@ void stsenv_rt_init(void);
  * (STSENV_TIMEOUT_MS; a little more for a new tree's first, which includes
  * the keeper's start). */
 const struct stsenv_snap *stsenv_rt_current(int64_t wait_ms);
+/* The same, with the coarse clock read by the caller. */
+const struct stsenv_snap *stsenv_rt_current_at(int64_t now, int64_t wait_ms);
 
 /* root.c: starts a keeper for a tree of our own (waiting, at most the
  * timeout, for its page).  The page and tree go into stsenv_rt. */

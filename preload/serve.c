@@ -113,11 +113,12 @@ static bool environ_unchanged(const struct stsenv_name *n)
 {
 	char **env = environ, *mine = stsenv_rt.entry[n->index];
 	uint64_t c = atomic_load_explicit(&stsenv_rt.envcache[n->index], memory_order_relaxed);
-	size_t len = strlen(n->name), i = 0;
+	size_t len, i = 0;
 
 	if (c && (uintptr_t)(c >> 16) == (uintptr_t)env &&
 	    ((c & 0xffff) == 0xffff ? !mine : env[c & 0xffff] == mine))
 		return true;
+	len = strlen(n->name);
 	while (env && env[i] && !(strncmp(env[i], n->name, len) == 0 && env[i][len] == '='))
 		i++;
 	if (env && env[i] ? env[i] != mine : mine != NULL)
@@ -152,25 +153,42 @@ static int64_t fine_ns(void)
 static bool may_move(const struct stsenv_snap *p, const struct stsenv_snap *cur, int64_t now,
 		     bool round_starts, bool paused)
 {
-	int64_t waited = now - cur->born_mono_ms, handover = (p->exp_mono_ms - cur->born_mono_ms) / 4;
+	int64_t waited = now - cur->born_mono_ms,
+		handover = (p->exp_mono_ms - cur->born_mono_ms) / 4;
 	int64_t ns = fine_ns(), worked = pin.last_ns ? ns - pin.last_ns : 0;
 
 	pin.last_ns = ns;
 	if (handover > HANDOVER_MS)
 		handover = HANDOVER_MS;
-	if (round_starts && (paused || (waited >= handover && worked >= WORK_NS) ||
-			     waited >= 4 * handover))
+	if (round_starts &&
+	    (paused || (waited >= handover && worked >= WORK_NS) || waited >= 4 * handover))
 		return true;
 	return waited >= 8 * handover;
 }
 
+/* The coarse clock, straight from the vDSO: every read of a served name
+ * takes it. */
+static inline int64_t coarse_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static const struct stsenv_snap *pick(const struct stsenv_name *n)
 {
-	const struct stsenv_snap *cur = stsenv_rt_current(stsenv_rt.cfg.timeout_ms), *p = pin.s;
-	int64_t now = stsenv_mono_coarse_ms();
-	uint64_t bit = 1ULL << n->index;
-	bool paused = now - pin.last_ms >= GAP_MS;
-	bool round_starts = (pin.round & bit) && (pin.prev != n->index || paused);
+	int64_t now = coarse_ms();
+	const struct stsenv_snap *cur = stsenv_rt_current_at(now, stsenv_rt.cfg.timeout_ms),
+				 *p = pin.s;
+	uint64_t bit;
+	bool paused, round_starts;
+
+	if (cur != p)
+		now = coarse_ms(); /* after a wait, perhaps */
+	bit = 1ULL << n->index;
+	paused = now - pin.last_ms >= GAP_MS;
+	round_starts = (pin.round & bit) && (pin.prev != n->index || paused);
 
 	if (!cur || !stsenv_snap_valid(p, now) ||
 	    (p != cur && may_move(p, cur, now, round_starts, paused))) {
@@ -190,7 +208,6 @@ static __attribute__((noinline)) char *serve(const char *name, int secure)
 	struct stsenv_rt *rt = &stsenv_rt;
 	const struct stsenv_name *n;
 	const struct stsenv_snap *s;
-	int saved;
 
 	stsenv_rt_init();
 	/* The first-byte test is behind us: the full lookup. */
@@ -202,9 +219,7 @@ static __attribute__((noinline)) char *serve(const char *name, int secure)
 		own(n);
 		return pass(name, secure);
 	}
-	saved = errno;
-	s = pick(n);
-	errno = saved;
+	s = pick(n); /* keeps errno */
 	return (char *)stsenv_policy_value(n, s, atomic_load(&rt->tree));
 }
 
