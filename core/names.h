@@ -33,10 +33,10 @@ struct stsenv_name {
 #define STSENV_MAX_NAME	     64
 
 struct stsenv_names {
+	uint64_t first[4]; /* bitmap of first bytes of every served name */
 	int nextra;
 	struct stsenv_name extra[STSENV_MAX_EXTRA];
 	char store[STSENV_MAX_EXTRA][STSENV_MAX_NAME];
-	uint64_t first[4]; /* bitmap of first bytes of every served name */
 };
 
 /* The built-in table, NULL-terminated: the names of the spec, then

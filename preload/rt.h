@@ -37,12 +37,12 @@ extern struct stsenv_real stsenv_real;
 struct stsenv_rt {
 	/* Set once by init, then only read. */
 	atomic_bool ready;
-	bool active;	   /* some credential name is served */
-	_Atomic pid_t pid; /* the process whose memory this is: a vfork child
-			    * runs in its parent's, whose pid this stays */
-	bool has_src;	   /* a source is configured (fingerprint) */
+	bool active;		   /* some credential name is served */
+	_Atomic pid_t pid;	   /* the process whose memory this is: a vfork child
+				    * runs in its parent's, whose pid this stays */
+	bool has_src;		   /* a source is configured (fingerprint) */
+	struct stsenv_names names; /* its first-byte bitmap beside `ready` */
 	struct stsenv_config cfg;
-	struct stsenv_names names;
 	struct stsenv_policy policy;
 	uint64_t fingerprint;
 	const char *request; /* packed keeper request, in the arena */
@@ -90,7 +90,29 @@ const struct stsenv_snap *stsenv_rt_current_at(int64_t now, int64_t wait_ms);
 bool stsenv_rt_start_tree(void);
 
 /* serve.c */
-char *stsenv_getenv(const char *name, int secure);
+char *stsenv_serve(const char *name, int secure);
+char *stsenv_pass_slow(const char *name, int secure);
+
+/* Inlined into getenv and secure_getenv: every other name takes a
+ * first-byte test (in the cache line of `ready`) and one indirect jump
+ * into libc, with no call and no register saved. */
+static inline __attribute__((always_inline)) char *stsenv_getenv(const char *name, int secure)
+{
+	char *(*f)(const char *) = secure ? stsenv_real.secure_getenv : stsenv_real.getenv;
+
+	if (__builtin_expect(name != NULL, 1)) {
+		unsigned char c = (unsigned char)name[0];
+		bool maybe =
+			__builtin_expect(
+				atomic_load_explicit(&stsenv_rt.ready, memory_order_acquire), 1)
+				? (stsenv_rt.names.first[c >> 6] >> (c & 63)) & 1
+				: c == 'A' || c == 'O' || c == 'S'; /* before init: the built-ins */
+
+		if (__builtin_expect(maybe, 0))
+			return stsenv_serve(name, secure);
+	}
+	return __builtin_expect(f != NULL, 1) ? f(name) : stsenv_pass_slow(name, secure);
+}
 void stsenv_rt_owned(const char *name, size_t len); /* the program set it */
 void stsenv_rt_owned_all(void);			    /* clearenv */
 

@@ -46,7 +46,8 @@ static char *scan_environ(const char *name)
 	return NULL;
 }
 
-static __attribute__((noinline, cold)) char *pass_slow(const char *name, int secure)
+/* libc's getenv not found yet: from a constructor that runs before ours. */
+__attribute__((noinline, cold)) char *stsenv_pass_slow(const char *name, int secure)
 {
 	stsenv_rt_resolve();
 	if (secure && stsenv_real.secure_getenv)
@@ -56,23 +57,11 @@ static __attribute__((noinline, cold)) char *pass_slow(const char *name, int sec
 	return stsenv_real.getenv ? stsenv_real.getenv(name) : scan_environ(name);
 }
 
-/* Inlined into stsenv_getenv's pass-through path, which stays a leaf: no
- * register saved, no call, one indirect jump into libc. */
-static inline __attribute__((always_inline)) char *pass(const char *name, int secure)
+static char *pass(const char *name, int secure)
 {
 	getenv_fn f = secure ? stsenv_real.secure_getenv : stsenv_real.getenv;
 
-	return __builtin_expect(f != NULL, 1) ? f(name) : pass_slow(name, secure);
-}
-
-static inline __attribute__((always_inline)) bool maybe_served(const char *name)
-{
-	unsigned char c = (unsigned char)name[0];
-
-	if (atomic_load_explicit(&stsenv_rt.ready, memory_order_acquire))
-		return stsenv_rt.names.first[c >> 6] & (1ULL << (c & 63));
-	/* Before init: the first bytes of the built-in names. */
-	return c == 'A' || c == 'O' || c == 'S';
+	return f ? f(name) : stsenv_pass_slow(name, secure);
 }
 
 /* ---- the program's own word -------------------------------------------- */
@@ -202,8 +191,8 @@ static const struct stsenv_snap *pick(const struct stsenv_name *n)
 	return pin.s;
 }
 
-/* Out of line, so that the pass-through path below stays a leaf. */
-static __attribute__((noinline)) char *serve(const char *name, int secure)
+/* A name whose first byte is a served name's (rt.h, stsenv_getenv). */
+char *stsenv_serve(const char *name, int secure)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
 	const struct stsenv_name *n;
@@ -221,11 +210,4 @@ static __attribute__((noinline)) char *serve(const char *name, int secure)
 	}
 	s = pick(n); /* keeps errno */
 	return (char *)stsenv_policy_value(n, s, atomic_load(&rt->tree));
-}
-
-char *stsenv_getenv(const char *name, int secure)
-{
-	if (__builtin_expect(!name || !maybe_served(name), 1))
-		return pass(name, secure);
-	return serve(name, secure);
 }
