@@ -107,7 +107,7 @@ install: all
 	install -m 0644 python/sitecustomize.py $(DESTDIR)$(LIBDIR)/python/sitecustomize.py
 
 format:
-	clang-format -i core/*.[ch] preload/*.[ch] cli/*.[ch] tests/unit/*.[ch] tests/progs/*.c bench/*.c
+	clang-format -i core/*.[ch] preload/*.[ch] cli/*.[ch] tests/unit/*.[ch] tests/progs/*.c fuzz/*.c bench/*.c
 
 clean:
 	rm -rf build

@@ -51,7 +51,7 @@ static struct stsenv_engine *take_request(struct stsenv_keep_request *rq, uint64
 		goto out;
 	stsenv_log_setup(rq->log_level, rq->log_file);
 	*fp = stsenv_desc_fingerprint(&rq->desc);
-	if (!(src = stsenv_source_from_desc(&rq->desc, &err))) {
+	if (!(src = stsenv_source_from_desc(&rq->desc, keeper_libc_spawn(), &err))) {
 		stsenv_log(STSENV_LOG_ERROR, "no credential: %s", err.msg);
 		goto out;
 	}

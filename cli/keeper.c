@@ -3,6 +3,7 @@
 #include "../core/clock.h"
 #include "../core/log.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -175,6 +176,18 @@ void keeper_scrub_preload(void)
 	else
 		unsetenv("LD_PRELOAD");
 	free(out);
+}
+
+stsenv_spawn_fn keeper_libc_spawn(void)
+{
+	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+	stsenv_spawn_fn f = NULL;
+
+	if (libc) {
+		*(void **)&f = dlsym(libc, "posix_spawnp");
+		dlclose(libc);
+	}
+	return f; /* NULL: posix_spawnp as linked */
 }
 
 static struct rlimit core_limit = {RLIM_INFINITY, RLIM_INFINITY};

@@ -7,6 +7,7 @@
 
 #include "../core/engine.h"
 #include "../core/page.h"
+#include "../core/source.h"
 #include "../core/tree.h"
 
 #include <stdbool.h>
@@ -41,6 +42,10 @@ void keeper_close(struct keeper *k);
 /* Removes libstsenv from this process's LD_PRELOAD: what a keeper runs (a
  * credential helper of the External mode) must not start a tree of its own. */
 void keeper_scrub_preload(void);
+
+/* libc's posix_spawnp, never the preload's wrapper of it, which a program
+ * that has the preload loaded (inert) would otherwise bind to. */
+stsenv_spawn_fn keeper_libc_spawn(void);
 
 /* No core file, no ptrace by other processes: a keeper holds the tree's
  * credentials in memory.  keeper_unharden, in a child about to exec a

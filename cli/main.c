@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include "../core/log.h"
+#include "keeper.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -66,7 +67,7 @@ int cli_setup(struct cli *c, const char *source)
 		return EXIT_OWN;
 	c->fingerprint = stsenv_desc_fingerprint(&c->desc);
 	stsenv_policy_classify(&c->policy, &c->names, getenv, c->cfg.override, c->fingerprint);
-	if (!(src = stsenv_source_from_desc(&c->desc, &c->err)))
+	if (!(src = stsenv_source_from_desc(&c->desc, keeper_libc_spawn(), &c->err)))
 		return EXIT_OWN;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c->engine = stsenv_engine_new(&(struct stsenv_engine_opts){

@@ -60,6 +60,37 @@ int stsenv_cred_from_json(const char *buf, size_t len, const char *object, unsig
 	return stsenv_cred_from_json_keys(buf, len, object, &stsenv_sts_keys, flags, out, err);
 }
 
+/* The object holding the fields (0: the top level), after the Code check;
+ * -1 with err set. */
+static int fields_object(const struct stsenv_json *j, const char *buf, const char *object,
+			 struct stsenv_err *err)
+{
+	int code = stsenv_json_get(j, 0, "Code"), obj = 0;
+
+	if (code == -2) {
+		stsenv_err_set(err, "Code appears more than once");
+		return -1;
+	}
+	if (code >= 0 && !stsenv_json_streq(j, code, "Success")) {
+		char ex[64] = "(not a string)";
+		if (stsenv_json_is_string(j, code))
+			stsenv_json_excerpt(buf + j->toks[code].start,
+					    (size_t)(j->toks[code].end - j->toks[code].start), ex,
+					    sizeof(ex));
+		stsenv_err_set(err, "Code is \"%s\", not Success", ex);
+		return -1;
+	}
+	if (object) {
+		obj = stsenv_json_get(j, 0, object);
+		if (!stsenv_json_is_object(j, obj)) {
+			stsenv_err_set(err, "%s %s", object,
+				       obj == -1 ? "is missing" : "is not a single object");
+			return -1;
+		}
+	}
+	return obj;
+}
+
 int stsenv_cred_from_json_keys(const char *buf, size_t len, const char *object,
 			       const struct stsenv_cred_keys *keys, unsigned flags,
 			       struct stsenv_cred *out, struct stsenv_err *err)
@@ -67,7 +98,7 @@ int stsenv_cred_from_json_keys(const char *buf, size_t len, const char *object,
 	struct stsenv_json *j;
 	struct stsenv_cred c = {0};
 	char *exp = NULL;
-	int obj = 0, code, rc = -1;
+	int obj, rc = -1;
 
 	if (len > STSENV_MAX_BODY) {
 		stsenv_err_set(err, "body too large (%zu bytes, limit %d)", len, STSENV_MAX_BODY);
@@ -78,30 +109,9 @@ int stsenv_cred_from_json_keys(const char *buf, size_t len, const char *object,
 		stsenv_err_set(err, "out of memory");
 		return -1;
 	}
-	if (stsenv_json_parse(j, buf, len, err) < 0)
+	if (stsenv_json_parse(j, buf, len, err) < 0 ||
+	    (obj = fields_object(j, buf, object, err)) < 0)
 		goto out;
-	code = stsenv_json_get(j, 0, "Code");
-	if (code == -2) {
-		stsenv_err_set(err, "Code appears more than once");
-		goto out;
-	}
-	if (code >= 0 && !stsenv_json_streq(j, code, "Success")) {
-		char ex[64] = "(not a string)";
-		if (stsenv_json_is_string(j, code))
-			stsenv_json_excerpt(buf + j->toks[code].start,
-					    (size_t)(j->toks[code].end - j->toks[code].start), ex,
-					    sizeof(ex));
-		stsenv_err_set(err, "Code is \"%s\", not Success", ex);
-		goto out;
-	}
-	if (object) {
-		obj = stsenv_json_get(j, 0, object);
-		if (!stsenv_json_is_object(j, obj)) {
-			stsenv_err_set(err, "%s %s", object,
-				       obj == -1 ? "is missing" : "is not a single object");
-			goto out;
-		}
-	}
 	if (field(j, obj, keys->id, true, STSENV_MAX_ID, &c.id, err) < 0 ||
 	    field(j, obj, keys->secret, true, STSENV_MAX_SECRET, &c.secret, err) < 0 ||
 	    field(j, obj, keys->token, flags & STSENV_CJ_REQUIRE_TOKEN, STSENV_MAX_TOKEN, &c.token,

@@ -66,7 +66,8 @@ void stsenv_desc_clear(struct stsenv_desc *d);
 uint64_t stsenv_desc_fingerprint(const struct stsenv_desc *d);
 
 /* The source d describes. */
-struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, struct stsenv_err *err);
+struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, stsenv_spawn_fn spawn,
+					      struct stsenv_err *err);
 
 /* Serialised form, for handing a description to a keeper over a socket:
  * returns the bytes written into buf (0 if it does not fit). */

@@ -17,7 +17,6 @@ struct stsenv_engine {
 	int64_t next_attempt;
 	bool unchanged_since_new; /* the source repeated the current credential */
 	uint64_t expiry_logged;	  /* generation whose expiry was said */
-	uint64_t attempts, fetched, unchanged;
 	unsigned failures;
 	char last_error[384];
 };
@@ -111,7 +110,6 @@ static void on_new(struct stsenv_engine *e, const struct stsenv_cred *c, int64_t
 	if (old)
 		stsenv_sched_learn(&e->sched, old->exp_mono_ms, now, e->unchanged_since_new);
 	e->current = s;
-	e->fetched++;
 	e->unchanged_since_new = false;
 	e->next_attempt = stsenv_sched_fresh(&e->sched, now, s->exp_mono_ms, next_rand(e));
 	describe(s, desc, sizeof(desc));
@@ -123,7 +121,6 @@ static void on_new(struct stsenv_engine *e, const struct stsenv_cred *c, int64_t
 
 static void on_unchanged(struct stsenv_engine *e, int64_t now)
 {
-	e->unchanged++;
 	e->unchanged_since_new = true;
 	e->next_attempt = stsenv_sched_unchanged(now, e->current->exp_mono_ms, next_rand(e));
 	if (e->failures)
@@ -174,7 +171,6 @@ enum stsenv_attempt stsenv_engine_poll(struct stsenv_engine *e, bool force)
 
 	if (!force && now < e->next_attempt)
 		return STSENV_NOT_DUE;
-	e->attempts++;
 	rc = e->source->fetch(e->source, e->timeout_ms, &c, &err);
 	now = mono(e);
 	real = e->clock->real_ms(e->clock->ctx);
@@ -234,9 +230,6 @@ int64_t stsenv_engine_next_attempt(const struct stsenv_engine *e)
 void stsenv_engine_status(const struct stsenv_engine *e, struct stsenv_engine_status *st)
 {
 	st->current = e->current;
-	st->attempts = e->attempts;
-	st->fetched = e->fetched;
-	st->unchanged = e->unchanged;
 	st->failures = e->failures;
 	st->next_attempt_in_ms = e->next_attempt == INT64_MIN ? 0 : e->next_attempt - mono(e);
 	st->lead_ms = e->sched.lead_ms;

@@ -60,8 +60,7 @@ int64_t stsenv_engine_next_attempt(const struct stsenv_engine *e);
 
 struct stsenv_engine_status {
 	const struct stsenv_snap *current; /* may have expired */
-	uint64_t attempts, fetched, unchanged;
-	unsigned failures; /* consecutive */
+	unsigned failures;		   /* consecutive */
 	int64_t next_attempt_in_ms;
 	int64_t lead_ms;      /* learned, 0 if none */
 	char last_error[384]; /* "" when the last attempt succeeded */

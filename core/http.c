@@ -154,13 +154,64 @@ static curl_socket_t open_cloexec(void *arg, curlsocktype purpose, struct curl_s
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
+void stsenv_http_resp_free(struct stsenv_http_resp *r)
+{
+	if (r->body) {
+		explicit_bzero(r->body, r->len);
+		free(r->body);
+		r->body = NULL;
+	}
+}
+
+/* The request's options on h: limits, our sink, no signals, no redirects,
+ * no proxy for a loopback or metadata address. */
+static void set_options(CURL *h, const struct stsenv_http_req *req, struct curl_slist *hdrs,
+			struct sink *sink, char *errbuf)
+{
+	const char *method = req->method ? req->method : "GET";
+
+	curl.easy_setopt(h, CURLOPT_URL, req->url);
+	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
+	curl.easy_setopt(
+		h, CURLOPT_CONNECTTIMEOUT_MS,
+		(long)(req->connect_timeout_ms ? req->connect_timeout_ms : req->timeout_ms));
+	curl.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cloexec);
+	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl.easy_setopt(h, CURLOPT_WRITEDATA, sink);
+	curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl.easy_setopt(h, CURLOPT_USERAGENT, "stsenv/" STSENV_VERSION);
+	curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (stsenv_url_is_local(req->url))
+		curl.easy_setopt(h, CURLOPT_PROXY, ""); /* "" disables every proxy */
+	if (hdrs)
+		curl.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		curl.easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+		if (strcmp(method, "PUT") == 0)
+			curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	}
+}
+
+static void transfer_error(CURLcode rc, const struct sink *sink, const char *errbuf,
+			   const struct stsenv_http_req *req, struct stsenv_err *err)
+{
+	if (sink->overflow)
+		stsenv_err_set(err, "response larger than %zu bytes", sink->max);
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
+		stsenv_err_set(err, "timed out after %lld ms", (long long)req->timeout_ms);
+	else
+		/* curl's detail names host and port, never the query. */
+		stsenv_err_set(err, "%s", errbuf[0] ? errbuf : curl.easy_strerror(rc));
+}
+
 int stsenv_http_do(const struct stsenv_http_req *req, struct stsenv_http_resp *resp,
 		   struct stsenv_err *err)
 {
 	struct sink sink = {.max = req->max_body ? req->max_body : STSENV_MAX_BODY};
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL;
-	const char *method = req->method ? req->method : "GET";
 	CURLcode rc;
 	CURL *h;
 
@@ -180,37 +231,10 @@ int stsenv_http_do(const struct stsenv_http_req *req, struct stsenv_http_resp *r
 		}
 		hdrs = n;
 	}
-	curl.easy_setopt(h, CURLOPT_URL, req->url);
-	curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms);
-	curl.easy_setopt(
-		h, CURLOPT_CONNECTTIMEOUT_MS,
-		(long)(req->connect_timeout_ms ? req->connect_timeout_ms : req->timeout_ms));
-	curl.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cloexec);
-	curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl.easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-	curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl.easy_setopt(h, CURLOPT_USERAGENT, "stsenv/" STSENV_VERSION);
-	curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	if (stsenv_url_is_local(req->url))
-		curl.easy_setopt(h, CURLOPT_PROXY, ""); /* "" disables every proxy */
-	if (hdrs)
-		curl.easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
-		curl.easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-		if (strcmp(method, "PUT") == 0)
-			curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
-	}
+	set_options(h, req, hdrs, &sink, errbuf);
 	rc = curl.easy_perform(h);
 	if (rc != CURLE_OK) {
-		if (sink.overflow)
-			stsenv_err_set(err, "response larger than %zu bytes", sink.max);
-		else if (rc == CURLE_OPERATION_TIMEDOUT)
-			stsenv_err_set(err, "timed out after %lld ms", (long long)req->timeout_ms);
-		else
-			/* curl's detail names host and port, never the query. */
-			stsenv_err_set(err, "%s", errbuf[0] ? errbuf : curl.easy_strerror(rc));
+		transfer_error(rc, &sink, errbuf, req, err);
 		goto fail;
 	}
 	curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);

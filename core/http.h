@@ -23,9 +23,12 @@ struct stsenv_http_req {
 
 struct stsenv_http_resp {
 	long status;
-	char *body; /* NUL-terminated, malloc'd; caller frees */
+	char *body; /* NUL-terminated, malloc'd; stsenv_http_resp_free */
 	size_t len;
 };
+
+/* Wipes (a body may hold a credential) and frees the body. */
+void stsenv_http_resp_free(struct stsenv_http_resp *r);
 
 /* Performs one request.  Fails only when no HTTP status was obtained
  * (cannot load libcurl, cannot connect, timeout, body too large); any

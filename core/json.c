@@ -269,41 +269,23 @@ static int decode_u(const char *src, const char *end, unsigned *cp)
 	return 10;
 }
 
-char *stsenv_json_strdup(const struct stsenv_json *j, int idx, size_t max, const char *what,
-			 struct stsenv_err *err)
+/* Decodes the JSON string text [src, end) into dst; the end of what it
+ * wrote, or NULL at a control character or a bad escape. */
+static char *unescape(const char *src, const char *end, char *dst)
 {
-	const char *src, *end;
-	char *out, *dst;
-
-	if (!stsenv_json_is_string(j, idx)) {
-		stsenv_err_set(err, "%s is not a string", what);
-		return NULL;
-	}
-	src = j->buf + j->toks[idx].start;
-	end = j->buf + j->toks[idx].end;
-	/* Decoding never grows the text, so the raw length bounds the output. */
-	if ((size_t)(end - src) > max * 6) {
-		stsenv_err_set(err, "%s is too long (limit %zu bytes)", what, max);
-		return NULL;
-	}
-	out = malloc((size_t)(end - src) + 1);
-	if (!out) {
-		stsenv_err_set(err, "out of memory reading %s", what);
-		return NULL;
-	}
-	for (dst = out; src < end;) {
+	while (src < end) {
 		unsigned char c = (unsigned char)*src++;
 		unsigned cp;
 		int used;
 
 		if (c != '\\') {
 			if (c < 0x20 || c == 0x7f)
-				goto bad;
+				return NULL;
 			*dst++ = (char)c;
 			continue;
 		}
 		if (src >= end)
-			goto bad;
+			return NULL;
 		switch (*src++) {
 		case '"': *dst++ = '"'; break;
 		case '\\': *dst++ = '\\'; break;
@@ -311,22 +293,50 @@ char *stsenv_json_strdup(const struct stsenv_json *j, int idx, size_t max, const
 		case 'u':
 			used = decode_u(src, end, &cp);
 			if (used < 0 || cp < 0x20 || cp == 0x7f)
-				goto bad;
+				return NULL;
 			dst += put_utf8(dst, cp);
 			src += used;
 			break;
-		default: /* \b \f \n \r \t: control characters, refused */ goto bad;
+		default: /* \b \f \n \r \t: control characters, refused */ return NULL;
 		}
 	}
-	*dst = '\0';
-	if ((size_t)(dst - out) > max) {
-		free(out);
+	return dst;
+}
+
+char *stsenv_json_strdup(const struct stsenv_json *j, int idx, size_t max, const char *what,
+			 struct stsenv_err *err)
+{
+	const char *src, *end;
+	char *out, *dst;
+	size_t raw;
+
+	if (!stsenv_json_is_string(j, idx)) {
+		stsenv_err_set(err, "%s is not a string", what);
+		return NULL;
+	}
+	src = j->buf + j->toks[idx].start;
+	end = j->buf + j->toks[idx].end;
+	raw = (size_t)(end - src);
+	/* Decoding never grows the text, so the raw length bounds the output. */
+	if (raw > max * 6) {
 		stsenv_err_set(err, "%s is too long (limit %zu bytes)", what, max);
 		return NULL;
 	}
-	return out;
-bad:
+	out = malloc(raw + 1);
+	if (!out) {
+		stsenv_err_set(err, "out of memory reading %s", what);
+		return NULL;
+	}
+	dst = unescape(src, end, out);
+	if (!dst)
+		stsenv_err_set(err, "%s contains a control character or a bad escape", what);
+	else if ((size_t)(dst - out) > max)
+		stsenv_err_set(err, "%s is too long (limit %zu bytes)", what, max);
+	else {
+		*dst = '\0';
+		return out;
+	}
+	explicit_bzero(out, raw + 1);
 	free(out);
-	stsenv_err_set(err, "%s contains a control character or a bad escape", what);
 	return NULL;
 }

@@ -325,61 +325,57 @@ static bool set(struct stsenv_desc *d, int slot, const char *v, bool *ok)
 	return *ok;
 }
 
-/* Maps a profile onto a description: 1, 0 (a plain AccessKey skipped in
- * automatic mode), -1 with err set. */
-static int describe(const struct profile *p, stsenv_getenv_fn get, bool automatic, char *why,
-		    size_t whylen, struct stsenv_desc *d, struct stsenv_err *err)
+/* The profile's mode, if stsenv can serve it and it has every key the
+ * mode needs; NULL with err set otherwise. */
+static const struct mode *mode_of(const struct profile *p, struct stsenv_err *err)
 {
-	const char *word = p->d->keys[K_KIND], *kind = p->v[K_KIND], *const *v = (void *)p->v;
+	const char *word = p->d->keys[K_KIND], *kind = p->v[K_KIND];
 	const struct mode *m = NULL;
 	char ex[64];
-	bool ok = true;
 
 	for (size_t i = 0; kind && !m && i < sizeof(modes) / sizeof(modes[0]); i++)
 		m = modes[i].ini == p->d->ini && !strcmp(modes[i].name, kind) ? &modes[i] : NULL;
 	if (!kind) {
 		stsenv_err_set(err, "profile %s: %s is missing", p->name, word);
-		return -1;
+		return NULL;
 	}
 	if (!m) {
 		stsenv_json_excerpt(kind, strlen(kind), ex, sizeof(ex));
 		stsenv_err_set(err, "profile %s: unknown %s \"%s\"", p->name, word, ex);
-		return -1;
+		return NULL;
 	}
 	if (m->act == A_NO) {
 		stsenv_err_set(err, "profile %s: %s %s%s is not supported by stsenv yet", p->name,
 			       word, m->name, m->note);
-		return -1;
+		return NULL;
 	}
 	for (int k = 0; k < K_COUNT; k++) {
-		if ((needs[m->act] & B(k)) && !v[k]) {
+		if ((needs[m->act] & B(k)) && !p->v[k]) {
 			stsenv_err_set(err, "profile %s: %s is missing", p->name, p->d->keys[k]);
-			return -1;
+			return NULL;
 		}
 	}
-	if (m->act == A_AK && automatic) {
-		if (why)
-			snprintf(why, whylen,
-				 "profile %s holds a static AccessKey "
-				 "(served only with STSENV_SOURCE=profile)",
-				 p->name);
-		return 0;
-	}
+	return m;
+}
+
+/* The slots of d for mode m, from the profile's values (and, for ECS and
+ * OIDC, the environment's, which the profile's own override). */
+static bool fill(const struct mode *m, const struct profile *p, stsenv_getenv_fn get,
+		 struct stsenv_desc *d)
+{
+	const char *const *v = (void *)p->v;
+	bool ok = true;
+
 	switch (m->act) {
 	case A_AK:
 	case A_STS:
-		stsenv_redact_id(v[K_ID], ex, sizeof(ex));
-		snprintf(d->label, sizeof(d->label), "profile %s (%s %s)", p->name,
-			 m->act == A_AK ? "AccessKey" : "StsToken", ex);
 		d->kind = STSENV_SRC_STATIC;
 		set(d, STSENV_D_ID, v[K_ID], &ok);
 		set(d, STSENV_D_SECRET, v[K_SECRET], &ok);
-		set(d, STSENV_D_TOKEN, v[K_TOKEN], &ok);
-		break;
+		return set(d, STSENV_D_TOKEN, v[K_TOKEN], &ok);
 	case A_ECS:
 		ok = stsenv_desc_ecs_from_env(d, get);
-		set(d, STSENV_D_ROLE_NAME, v[K_ROLE_NAME], &ok);
-		break;
+		return set(d, STSENV_D_ROLE_NAME, v[K_ROLE_NAME], &ok);
 	case A_OIDC:
 		ok = stsenv_desc_oidc_from_env(d, get);
 		set(d, STSENV_D_ROLE_ARN, v[K_ROLE_ARN], &ok);
@@ -392,30 +388,51 @@ static int describe(const struct profile *p, stsenv_getenv_fn get, bool automati
 			set(d, STSENV_D_STS_ENDPOINT, v[K_ENDPOINT], &ok);
 			set(d, STSENV_D_REGION, v[K_REGION], &ok);
 		}
-		break;
-	case A_URI:
-		if (!stsenv_url_scheme_ok(v[K_URI])) {
-			stsenv_err_set(err,
-				       "profile %s: credentials_uri is not an http:// or "
-				       "https:// URL",
-				       p->name);
-			return -1;
-		}
-		d->kind = STSENV_SRC_URI;
-		set(d, STSENV_D_URI, v[K_URI], &ok);
-		break;
+		return ok;
+	case A_URI: d->kind = STSENV_SRC_URI; return set(d, STSENV_D_URI, v[K_URI], &ok);
 	case A_PROCESS:
 		d->kind = STSENV_SRC_PROCESS;
-		set(d, STSENV_D_COMMAND, v[K_COMMAND], &ok);
-		break;
+		return set(d, STSENV_D_COMMAND, v[K_COMMAND], &ok);
 	case A_NO: break;
 	}
-	if (!ok) {
+	return false;
+}
+
+/* Maps a profile onto a description: 1, 0 (a plain AccessKey skipped in
+ * automatic mode), -1 with err set. */
+static int describe(const struct profile *p, stsenv_getenv_fn get, bool automatic, char *why,
+		    size_t whylen, struct stsenv_desc *d, struct stsenv_err *err)
+{
+	const struct mode *m = mode_of(p, err);
+	char rid[64];
+
+	if (!m)
+		return -1;
+	if (m->act == A_AK && automatic) {
+		if (why)
+			snprintf(why, whylen,
+				 "profile %s holds a static AccessKey "
+				 "(served only with STSENV_SOURCE=profile)",
+				 p->name);
+		return 0;
+	}
+	if (m->act == A_URI && !stsenv_url_scheme_ok(p->v[K_URI])) {
+		stsenv_err_set(err, "profile %s: credentials_uri is not an http:// or https:// URL",
+			       p->name);
+		return -1;
+	}
+	if (!fill(m, p, get, d)) {
 		stsenv_err_set(err, "out of memory");
 		return -1;
 	}
-	if (m->act != A_AK && m->act != A_STS)
-		snprintf(d->label, sizeof(d->label), "profile %s (%s %s)", p->name, word, m->name);
+	if (m->act == A_AK || m->act == A_STS) {
+		stsenv_redact_id(p->v[K_ID], rid, sizeof(rid));
+		snprintf(d->label, sizeof(d->label), "profile %s (%s %s)", p->name,
+			 m->act == A_AK ? "AccessKey" : "StsToken", rid);
+	} else {
+		snprintf(d->label, sizeof(d->label), "profile %s (%s %s)", p->name,
+			 p->d->keys[K_KIND], m->name);
+	}
 	return 1;
 }
 

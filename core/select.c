@@ -61,84 +61,100 @@ static bool label(struct stsenv_desc *d, const char *kind, const char *what)
 	return true;
 }
 
+static int uri_kind(stsenv_getenv_fn get, struct stsenv_selection *sel, struct stsenv_desc *out,
+		    struct stsenv_err *err)
+{
+	const char *v = env(get, "ALIBABA_CLOUD_CREDENTIALS_URI");
+	char safe[200];
+
+	if (!v) {
+		why(sel, K_URI, "%sALIBABA_CLOUD_CREDENTIALS_URI is not set", "");
+		return 0;
+	}
+	stsenv_url_redact(v, safe, sizeof(safe));
+	if (!stsenv_url_scheme_ok(v)) {
+		stsenv_err_set(err, "credentials URI %s is not an http:// or https:// URL", safe);
+		return -1;
+	}
+	out->kind = STSENV_SRC_URI;
+	return stsenv_desc_set(out, STSENV_D_URI, v) && label(out, "uri", safe) ? 1 : -2;
+}
+
+static int file_kind(const struct stsenv_config *c, struct stsenv_selection *sel,
+		     struct stsenv_desc *out)
+{
+	struct stat st;
+
+	if (stat(c->file, &st) != 0) {
+		if (!sel->brief)
+			snprintf(sel->why[K_FILE], sizeof(sel->why[K_FILE]), "%.150s: %s", c->file,
+				 strerror(errno));
+		return 0;
+	}
+	out->kind = STSENV_SRC_FILE;
+	return stsenv_desc_set(out, STSENV_D_PATH, c->file) && label(out, "file", c->file) ? 1 : -2;
+}
+
+static int oidc_kind(stsenv_getenv_fn get, struct stsenv_selection *sel, struct stsenv_desc *out)
+{
+	if (!env(get, "ALIBABA_CLOUD_ROLE_ARN") || !env(get, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN") ||
+	    !env(get, "ALIBABA_CLOUD_OIDC_TOKEN_FILE")) {
+		why(sel, K_OIDC,
+		    "%sALIBABA_CLOUD_ROLE_ARN, _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE not all set",
+		    "");
+		return 0;
+	}
+	return stsenv_desc_oidc_from_env(out, get) && label(out, "oidc", out->v[STSENV_D_ROLE_ARN])
+		       ? 1
+		       : -2;
+}
+
+static int ecs_kind(stsenv_getenv_fn get, struct stsenv_selection *sel, bool automatic,
+		    struct stsenv_desc *out)
+{
+	char safe[200];
+
+	if (stsenv_setting_true(get, "ALIBABA_CLOUD_ECS_METADATA_DISABLED")) {
+		why(sel, K_ECS, "%sdisabled (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)", "");
+		return 0;
+	}
+	/* The metadata address is never probed unasked: auto needs the role
+	 * named; STSENV_SOURCE=ecs may discover it. */
+	if (automatic && !env(get, "ALIBABA_CLOUD_ECS_METADATA")) {
+		why(sel, K_ECS, "%sALIBABA_CLOUD_ECS_METADATA is not set (never probed unasked)",
+		    "");
+		return 0;
+	}
+	if (!stsenv_desc_ecs_from_env(out, get))
+		return -2;
+	stsenv_url_redact(out->v[STSENV_D_ECS_ENDPOINT], safe, sizeof(safe));
+	snprintf(out->label, sizeof(out->label), "ecs %.120s (role %.60s)", safe,
+		 out->v[STSENV_D_ROLE_NAME] ? out->v[STSENV_D_ROLE_NAME] : "discovered");
+	return 1;
+}
+
 /* Fills out if kind k is configured: 1; 0 if it is not (sel says why);
  * -1 if it is, but broken (err says why). */
 static int try_kind(int k, const struct stsenv_config *c, stsenv_getenv_fn get,
 		    struct stsenv_selection *sel, bool automatic, struct stsenv_desc *out,
 		    struct stsenv_err *err)
 {
-	char safe[200];
-	struct stat st;
-	const char *v;
-	bool ok = true;
+	int rc = -2;
 
 	switch (k) {
-	case K_URI:
-		if (!(v = env(get, "ALIBABA_CLOUD_CREDENTIALS_URI"))) {
-			why(sel, k, "%sALIBABA_CLOUD_CREDENTIALS_URI is not set", "");
-			return 0;
-		}
-		stsenv_url_redact(v, safe, sizeof(safe));
-		if (!stsenv_url_scheme_ok(v)) {
-			stsenv_err_set(err, "credentials URI %s is not an http:// or https:// URL",
-				       safe);
-			return -1;
-		}
-		out->kind = STSENV_SRC_URI;
-		ok = stsenv_desc_set(out, STSENV_D_URI, v) && label(out, "uri", safe);
-		break;
-	case K_FILE:
-		if (stat(c->file, &st) != 0) {
-			if (!sel->brief)
-				snprintf(sel->why[k], sizeof(sel->why[k]), "%.150s: %s", c->file,
-					 strerror(errno));
-			return 0;
-		}
-		out->kind = STSENV_SRC_FILE;
-		ok = stsenv_desc_set(out, STSENV_D_PATH, c->file) && label(out, "file", c->file);
-		break;
-	case K_OIDC:
-		if (!env(get, "ALIBABA_CLOUD_ROLE_ARN") ||
-		    !env(get, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN") ||
-		    !env(get, "ALIBABA_CLOUD_OIDC_TOKEN_FILE")) {
-			why(sel, k,
-			    "%sALIBABA_CLOUD_ROLE_ARN, _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE not "
-			    "all set",
-			    "");
-			return 0;
-		}
-		ok = stsenv_desc_oidc_from_env(out, get) &&
-		     label(out, "oidc", out->v[STSENV_D_ROLE_ARN]);
-		break;
+	case K_URI: rc = uri_kind(get, sel, out, err); break;
+	case K_FILE: rc = file_kind(c, sel, out); break;
+	case K_OIDC: rc = oidc_kind(get, sel, out); break;
 	case K_PROFILE:
 		return stsenv_profile_select(get, automatic, sel->brief ? NULL : sel->why[k],
 					     sizeof(sel->why[k]), out, err);
-	case K_ECS:
-		if (stsenv_setting_true(get, "ALIBABA_CLOUD_ECS_METADATA_DISABLED")) {
-			why(sel, k, "%sdisabled (ALIBABA_CLOUD_ECS_METADATA_DISABLED=true)", "");
-			return 0;
-		}
-		/* The metadata address is never probed unasked: auto needs the
-		 * role named; STSENV_SOURCE=ecs may discover it. */
-		if (automatic && !env(get, "ALIBABA_CLOUD_ECS_METADATA")) {
-			why(sel, k,
-			    "%sALIBABA_CLOUD_ECS_METADATA is not set (never probed unasked)", "");
-			return 0;
-		}
-		ok = stsenv_desc_ecs_from_env(out, get);
-		if (ok) {
-			stsenv_url_redact(out->v[STSENV_D_ECS_ENDPOINT], safe, sizeof(safe));
-			snprintf(out->label, sizeof(out->label), "ecs %.120s (role %.60s)", safe,
-				 out->v[STSENV_D_ROLE_NAME] ? out->v[STSENV_D_ROLE_NAME]
-							    : "discovered");
-		}
-		break;
+	case K_ECS: rc = ecs_kind(get, sel, automatic, out); break;
 	}
-	if (!ok) {
+	if (rc == -2) { /* a copy failed */
 		stsenv_err_set(err, "out of memory");
 		return -1;
 	}
-	return 1;
+	return rc;
 }
 
 static void rest(struct stsenv_selection *sel, int from, const char *reason)

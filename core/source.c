@@ -4,8 +4,27 @@
 #include "source.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 
-struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, struct stsenv_err *err)
+struct stsenv_source *stsenv_source_init(struct stsenv_source *base, const char *kind,
+					 stsenv_fetch_fn fetch,
+					 void (*destroy)(struct stsenv_source *s))
+{
+	base->kind = kind;
+	base->fetch = fetch;
+	base->destroy = destroy;
+	return base;
+}
+
+struct stsenv_source *stsenv_source_oom(void *partial, struct stsenv_err *err)
+{
+	free(partial);
+	stsenv_err_set(err, "out of memory");
+	return NULL;
+}
+
+struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, stsenv_spawn_fn spawn,
+					      struct stsenv_err *err)
 {
 	struct stsenv_cred c;
 
@@ -38,7 +57,8 @@ struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, struc
 		c = (struct stsenv_cred){d->v[STSENV_D_ID], d->v[STSENV_D_SECRET],
 					 d->v[STSENV_D_TOKEN], STSENV_NO_EXPIRY};
 		return stsenv_source_static_new(&c, d->label, err);
-	case STSENV_SRC_PROCESS: return stsenv_source_process_new(d->v[STSENV_D_COMMAND], err);
+	case STSENV_SRC_PROCESS:
+		return stsenv_source_process_new(d->v[STSENV_D_COMMAND], spawn, err);
 	}
 	stsenv_err_set(err, "no credential source");
 	return NULL;

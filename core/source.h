@@ -7,6 +7,7 @@
 #include "cred.h"
 #include "err.h"
 
+#include <spawn.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -16,13 +17,25 @@ enum stsenv_fetch_rc {
 	STSENV_FETCH_UNCHANGED = 1, /* nothing new since the last OK fetch */
 };
 
+struct stsenv_source;
+typedef enum stsenv_fetch_rc (*stsenv_fetch_fn)(struct stsenv_source *s, int64_t timeout_ms,
+						struct stsenv_cred *out, struct stsenv_err *err);
+
 struct stsenv_source {
 	const char *kind; /* "uri", "file", ... */
 	char where[256];  /* what it reads, safe to log (no query, no userinfo) */
-	enum stsenv_fetch_rc (*fetch)(struct stsenv_source *s, int64_t timeout_ms,
-				      struct stsenv_cred *out, struct stsenv_err *err);
+	stsenv_fetch_fn fetch;
 	void (*destroy)(struct stsenv_source *s);
 };
+
+/* For the sources' constructors (source.c): the last step, which sets
+ * base's kind and functions and returns it (its where is set already);
+ * and the way out when an allocation failed, which frees the partly built
+ * source (a plain free: nothing in it yet) and says so in err. */
+struct stsenv_source *stsenv_source_init(struct stsenv_source *base, const char *kind,
+					 stsenv_fetch_fn fetch,
+					 void (*destroy)(struct stsenv_source *s));
+struct stsenv_source *stsenv_source_oom(void *partial, struct stsenv_err *err);
 
 struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *err);
 
@@ -64,9 +77,18 @@ struct stsenv_source *stsenv_source_ecs_new(const struct stsenv_ecs_params *p,
 struct stsenv_source *stsenv_source_static_new(const struct stsenv_cred *c, const char *where,
 					       struct stsenv_err *err);
 
+/* How a process is started: posix_spawnp's signature.  The caller says
+ * which: in a program that may have the preload loaded, libc's own. */
+typedef int (*stsenv_spawn_fn)(pid_t *pid, const char *file,
+			       const posix_spawn_file_actions_t *actions,
+			       const posix_spawnattr_t *attr, char *const argv[],
+			       char *const envp[]);
+
 /* The CLI's External mode: runs argv (no shell) with a timeout and reads
- * its JSON ({"mode":"StsToken","access_key_id",...}) from stdout. */
-struct stsenv_source *stsenv_source_process_new(const char *command, struct stsenv_err *err);
+ * its JSON ({"mode":"StsToken","access_key_id",...}) from stdout, starting
+ * it with spawn (NULL: posix_spawnp). */
+struct stsenv_source *stsenv_source_process_new(const char *command, stsenv_spawn_fn spawn,
+						struct stsenv_err *err);
 
 void stsenv_source_destroy(struct stsenv_source *s);
 

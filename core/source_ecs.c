@@ -63,8 +63,7 @@ static int get_token(struct ecs_source *s, int64_t deadline, struct stsenv_err *
 		} else {
 			stsenv_err_set(err, "HTTP status %ld", resp.status);
 		}
-		explicit_bzero(resp.body, resp.len);
-		free(resp.body);
+		stsenv_http_resp_free(&resp);
 	}
 	if (s->token[0])
 		return 0;
@@ -137,8 +136,7 @@ static enum stsenv_fetch_rc ecs_fetch(struct stsenv_source *base, int64_t timeou
 				   err);
 	if (rc < 0)
 		stsenv_err_prefix(err, "metadata %s%s: bad response", base->where, path);
-	explicit_bzero(resp.body, resp.len);
-	free(resp.body);
+	stsenv_http_resp_free(&resp);
 	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;
 }
 
@@ -157,10 +155,8 @@ struct stsenv_source *stsenv_source_ecs_new(const struct stsenv_ecs_params *p,
 	struct ecs_source *s = calloc(1, sizeof(*s));
 	const char *ep = p->endpoint && *p->endpoint ? p->endpoint : "http://100.100.100.200";
 
-	if (!s) {
-		stsenv_err_set(err, "out of memory");
-		return NULL;
-	}
+	if (!s)
+		return stsenv_source_oom(s, err);
 	s->endpoint = malloc(strlen(ep) + 8);
 	if (s->endpoint) {
 		sprintf(s->endpoint, "%s%s", strstr(ep, "://") ? "" : "http://", ep);
@@ -174,9 +170,6 @@ struct stsenv_source *stsenv_source_ecs_new(const struct stsenv_ecs_params *p,
 		stsenv_err_set(err, "out of memory");
 		return NULL;
 	}
-	s->base.kind = "ecs";
 	stsenv_url_redact(s->endpoint, s->base.where, sizeof(s->base.where));
-	s->base.fetch = ecs_fetch;
-	s->base.destroy = ecs_destroy;
-	return &s->base;
+	return stsenv_source_init(&s->base, "ecs", ecs_fetch, ecs_destroy);
 }

@@ -31,6 +31,52 @@ static bool same_stamp(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+static void wipe_free(char *buf, ssize_t len)
+{
+	if (buf) {
+		explicit_bzero(buf, (size_t)len);
+		free(buf);
+	}
+}
+
+/* The whole of a regular file of st->st_size bytes, in a new buffer (its
+ * length in *got, which a writer truncating it may make shorter); NULL
+ * with err set if it is no regular file, too large, or unreadable. */
+static char *read_whole(int fd, const struct stat *st, const char *path, ssize_t *got,
+			struct stsenv_err *err)
+{
+	char *buf;
+
+	*got = 0;
+	if (!S_ISREG(st->st_mode)) {
+		stsenv_err_set(err, "credentials file %s: not a regular file", path);
+		return NULL;
+	}
+	if (st->st_size > STSENV_MAX_BODY) {
+		stsenv_err_set(err, "credentials file %s: too large (%lld bytes, limit %d)", path,
+			       (long long)st->st_size, STSENV_MAX_BODY);
+		return NULL;
+	}
+	if (!(buf = malloc((size_t)st->st_size + 1))) {
+		stsenv_err_set(err, "credentials file %s: out of memory", path);
+		return NULL;
+	}
+	while (*got < st->st_size) {
+		ssize_t n = read(fd, buf + *got, (size_t)(st->st_size - *got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			stsenv_err_set(err, "credentials file %s: %s", path, strerror(errno));
+			wipe_free(buf, *got);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		*got += n;
+	}
+	return buf;
+}
+
 static enum stsenv_fetch_rc file_fetch(struct stsenv_source *base, int64_t timeout_ms,
 				       struct stsenv_cred *out, struct stsenv_err *err)
 {
@@ -48,53 +94,25 @@ static enum stsenv_fetch_rc file_fetch(struct stsenv_source *base, int64_t timeo
 		stsenv_err_set(err, "credentials file %s: %s", s->path, strerror(errno));
 		return STSENV_FETCH_ERR;
 	}
-	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode)) {
-		stsenv_err_set(err, "credentials file %s: not a regular file", s->path);
-		goto out;
-	}
-	if (before.st_size > STSENV_MAX_BODY) {
-		stsenv_err_set(err, "credentials file %s: too large (%lld bytes, limit %d)",
-			       s->path, (long long)before.st_size, STSENV_MAX_BODY);
-		goto out;
-	}
-	buf = malloc((size_t)before.st_size + 1);
-	if (!buf) {
-		stsenv_err_set(err, "credentials file %s: out of memory", s->path);
-		goto out;
-	}
-	while (got < before.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)(before.st_size - got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			stsenv_err_set(err, "credentials file %s: %s", s->path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += n;
-	}
+	if (fstat(fd, &before) < 0)
+		stsenv_err_set(err, "credentials file %s: %s", s->path, strerror(errno));
+	else if (!(buf = read_whole(fd, &before, s->path, &got, err)))
+		; /* err says why */
 	/* A writer still at work changes size or mtime under us. */
-	if (fstat(fd, &after) < 0 || !same_stamp(&before, &after) || got != before.st_size) {
+	else if (fstat(fd, &after) < 0 || !same_stamp(&before, &after) || got != before.st_size) {
 		stsenv_err_set(err, "credentials file %s: changed while being read", s->path);
 		err->retry_ms = MID_REWRITE_RETRY_MS;
-		goto out;
-	}
-	if (stsenv_cred_from_json(buf, (size_t)got, NULL, 0, out, err) < 0) {
+	} else if (stsenv_cred_from_json(buf, (size_t)got, NULL, 0, out, err) < 0) {
 		stsenv_err_prefix(err, "credentials file %s%s", s->path,
 				  got == 0 ? " is empty" : " is incomplete or malformed");
 		/* Most likely the platform is rewriting it right now. */
 		err->retry_ms = MID_REWRITE_RETRY_MS;
-		goto out;
+	} else {
+		s->stamp = before;
+		s->have_stamp = true;
+		rc = 0;
 	}
-	s->stamp = before;
-	s->have_stamp = true;
-	rc = 0;
-out:
-	if (buf) {
-		explicit_bzero(buf, (size_t)got);
-		free(buf);
-	}
+	wipe_free(buf, got);
 	close(fd);
 	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;
 }
@@ -111,14 +129,8 @@ struct stsenv_source *stsenv_source_file_new(const char *path, struct stsenv_err
 {
 	struct file_source *s = calloc(1, sizeof(*s));
 
-	if (!s || !(s->path = strdup(path))) {
-		free(s);
-		stsenv_err_set(err, "out of memory");
-		return NULL;
-	}
-	s->base.kind = "file";
+	if (!s || !(s->path = strdup(path)))
+		return stsenv_source_oom(s, err);
 	snprintf(s->base.where, sizeof(s->base.where), "%s", path);
-	s->base.fetch = file_fetch;
-	s->base.destroy = file_destroy;
-	return &s->base;
+	return stsenv_source_init(&s->base, "file", file_fetch, file_destroy);
 }

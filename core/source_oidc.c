@@ -107,53 +107,46 @@ static void sts_error(const char *body, size_t len, char *out, size_t cap)
 	free(j);
 }
 
-static enum stsenv_fetch_rc oidc_fetch(struct stsenv_source *base, int64_t timeout_ms,
-				       struct stsenv_cred *out, struct stsenv_err *err)
+/* The form body: every parameter but the RPC ones (the token never goes
+ * into a URL, which proxies and servers log).  NULL if out of memory. */
+static char *oidc_form(const struct oidc_source *s, const char *token, size_t *len)
 {
-	struct oidc_source *s = (struct oidc_source *)base;
-	char url[1200], stamp[32], dur[16], *form = NULL, *token;
-	size_t cap, len = 0;
+	size_t cap = strlen(token) * 3 + strlen(s->role_arn) * 3 + strlen(s->provider_arn) * 3 +
+		     strlen(s->session_name) * 3 + (s->policy ? strlen(s->policy) * 3 : 0) + 256;
+	char dur[16], *form = malloc(cap);
+
+	*len = 0;
+	snprintf(dur, sizeof(dur), "%d", s->duration_s);
+	if (form && (add_form(form, cap, len, "OIDCProviderArn", s->provider_arn) < 0 ||
+		     add_form(form, cap, len, "OIDCToken", token) < 0 ||
+		     add_form(form, cap, len, "RoleArn", s->role_arn) < 0 ||
+		     add_form(form, cap, len, "RoleSessionName", s->session_name) < 0 ||
+		     add_form(form, cap, len, "DurationSeconds", dur) < 0 ||
+		     (s->policy && add_form(form, cap, len, "Policy", s->policy) < 0))) {
+		explicit_bzero(form, *len);
+		free(form);
+		form = NULL;
+	}
+	return form;
+}
+
+/* POSTs the form to STS and reads the credential out of the answer. */
+static int assume_role(const struct stsenv_source *base, const char *url, const char *form,
+		       int64_t timeout_ms, struct stsenv_cred *out, struct stsenv_err *err)
+{
+	static const char *const hdrs[] = {"Content-Type: application/x-www-form-urlencoded",
+					   "Accept: application/json", NULL};
+	struct stsenv_http_req req = {.method = "POST",
+				      .url = url,
+				      .headers = hdrs,
+				      .body = form,
+				      .timeout_ms = timeout_ms};
 	struct stsenv_http_resp resp;
 	int rc = -1;
 
-	token = read_token(s->token_file, err);
-	if (!token)
-		return STSENV_FETCH_ERR;
-	/* The query carries the RPC parameters, the form body everything else:
-	 * the token never appears in a URL, which proxies and servers log. */
-	stsenv_format_iso8601(stsenv_real_ms(), stamp, sizeof(stamp));
-	snprintf(url, sizeof(url), "%s/?Action=AssumeRoleWithOIDC&Format=JSON&Version=2015-04-01",
-		 s->url);
-	if (add_form(url, sizeof(url), &(size_t){strlen(url)}, "Timestamp", stamp) < 0) {
-		stsenv_err_set(err, "STS endpoint URL too long");
-		goto out;
-	}
-	snprintf(dur, sizeof(dur), "%d", s->duration_s);
-	cap = strlen(token) * 3 + strlen(s->role_arn) * 3 + strlen(s->provider_arn) * 3 +
-	      strlen(s->session_name) * 3 + (s->policy ? strlen(s->policy) * 3 : 0) + 256;
-	form = malloc(cap);
-	if (!form || add_form(form, cap, &len, "OIDCProviderArn", s->provider_arn) < 0 ||
-	    add_form(form, cap, &len, "OIDCToken", token) < 0 ||
-	    add_form(form, cap, &len, "RoleArn", s->role_arn) < 0 ||
-	    add_form(form, cap, &len, "RoleSessionName", s->session_name) < 0 ||
-	    add_form(form, cap, &len, "DurationSeconds", dur) < 0 ||
-	    (s->policy && add_form(form, cap, &len, "Policy", s->policy) < 0)) {
-		stsenv_err_set(err, "out of memory");
-		goto out;
-	}
-	{
-		static const char *const hdrs[] = {
-			"Content-Type: application/x-www-form-urlencoded",
-			"Accept: application/json", NULL};
-		struct stsenv_http_req req = {.method = "POST",
-					      .url = url,
-					      .headers = hdrs,
-					      .body = form,
-					      .timeout_ms = timeout_ms};
-		if (stsenv_http_do(&req, &resp, err) < 0) {
-			stsenv_err_prefix(err, "STS %s", base->where);
-			goto out;
-		}
+	if (stsenv_http_do(&req, &resp, err) < 0) {
+		stsenv_err_prefix(err, "STS %s", base->where);
+		return -1;
 	}
 	if (resp.status != 200) {
 		char why[256];
@@ -167,9 +160,31 @@ static enum stsenv_fetch_rc oidc_fetch(struct stsenv_source *base, int64_t timeo
 	} else {
 		rc = 0;
 	}
-	explicit_bzero(resp.body, resp.len);
-	free(resp.body);
-out:
+	stsenv_http_resp_free(&resp);
+	return rc;
+}
+
+static enum stsenv_fetch_rc oidc_fetch(struct stsenv_source *base, int64_t timeout_ms,
+				       struct stsenv_cred *out, struct stsenv_err *err)
+{
+	struct oidc_source *s = (struct oidc_source *)base;
+	char url[1200], stamp[32], *form = NULL, *token;
+	size_t len = 0;
+	int rc = -1;
+
+	token = read_token(s->token_file, err);
+	if (!token)
+		return STSENV_FETCH_ERR;
+	/* The query carries the RPC parameters, the form body everything else. */
+	stsenv_format_iso8601(stsenv_real_ms(), stamp, sizeof(stamp));
+	snprintf(url, sizeof(url), "%s/?Action=AssumeRoleWithOIDC&Format=JSON&Version=2015-04-01",
+		 s->url);
+	if (add_form(url, sizeof(url), &(size_t){strlen(url)}, "Timestamp", stamp) < 0)
+		stsenv_err_set(err, "STS endpoint URL too long");
+	else if (!(form = oidc_form(s, token, &len)))
+		stsenv_err_set(err, "out of memory");
+	else
+		rc = assume_role(base, url, form, timeout_ms, out, err);
 	if (form) {
 		explicit_bzero(form, len);
 		free(form);
@@ -227,9 +242,6 @@ struct stsenv_source *stsenv_source_oidc_new(const struct stsenv_oidc_params *p,
 		stsenv_err_set(err, "out of memory");
 		return NULL;
 	}
-	s->base.kind = "oidc";
 	stsenv_url_redact(url, s->base.where, sizeof(s->base.where));
-	s->base.fetch = oidc_fetch;
-	s->base.destroy = oidc_destroy;
-	return &s->base;
+	return stsenv_source_init(&s->base, "oidc", oidc_fetch, oidc_destroy);
 }

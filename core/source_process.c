@@ -26,6 +26,7 @@ struct process_source {
 	struct stsenv_source base;
 	char **argv; /* NULL-terminated, pointing into words */
 	char *words;
+	stsenv_spawn_fn spawn;
 };
 
 /* Splits cmd on blanks as a shell does simple words: '…' is literal, "…"
@@ -70,7 +71,8 @@ static pid_t spawn(struct process_source *s, int outfd, struct stsenv_err *err)
 	int rc;
 
 	/* The keeper runs this, never a process of the tree: its environment
-	 * holds no preload of ours (the keeper removed it when it started). */
+	 * holds no preload of ours (the keeper removed it when it started),
+	 * and its caller gave libc's own spawn, not the preload's wrapper. */
 	/* We may run on a thread with signals blocked, in a program that ignores
 	 * SIGPIPE: the helper starts with default signal handling. */
 	sigfillset(&all);
@@ -82,7 +84,7 @@ static pid_t spawn(struct process_source *s, int outfd, struct stsenv_err *err)
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, outfd, 1);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	rc = posix_spawnp(&pid, s->argv[0], &fa, &attr, s->argv, environ);
+	rc = s->spawn(&pid, s->argv[0], &fa, &attr, s->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc != 0) {
@@ -240,7 +242,8 @@ static void process_destroy(struct stsenv_source *base)
 	free(s);
 }
 
-struct stsenv_source *stsenv_source_process_new(const char *command, struct stsenv_err *err)
+struct stsenv_source *stsenv_source_process_new(const char *command, stsenv_spawn_fn spawn,
+						struct stsenv_err *err)
 {
 	struct process_source *s = calloc(1, sizeof(*s));
 	size_t n = strlen(command);
@@ -261,9 +264,7 @@ struct stsenv_source *stsenv_source_process_new(const char *command, struct stse
 		process_destroy(&s->base);
 		return NULL;
 	}
-	s->base.kind = "process";
+	s->spawn = spawn ? spawn : posix_spawnp;
 	snprintf(s->base.where, sizeof(s->base.where), "%s", s->argv[0]);
-	s->base.fetch = process_fetch;
-	s->base.destroy = process_destroy;
-	return &s->base;
+	return stsenv_source_init(&s->base, "process", process_fetch, process_destroy);
 }

@@ -72,16 +72,10 @@ struct stsenv_source *stsenv_source_static_new(const struct stsenv_cred *c, cons
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s || !cred_copy(c, &s->cred)) {
-		free(s);
-		stsenv_err_set(err, "out of memory");
-		return NULL;
-	}
-	s->base.kind = "static";
+	if (!s || !cred_copy(c, &s->cred))
+		return stsenv_source_oom(s, err);
 	/* The caller's description, which names the profile and a redacted id;
 	 * the secret never goes here. */
 	snprintf(s->base.where, sizeof(s->base.where), "%s", where);
-	s->base.fetch = static_fetch;
-	s->base.destroy = static_destroy;
-	return &s->base;
+	return stsenv_source_init(&s->base, "static", static_fetch, static_destroy);
 }

@@ -41,8 +41,7 @@ static enum stsenv_fetch_rc uri_fetch(struct stsenv_source *base, int64_t timeou
 		return STSENV_FETCH_ERR;
 	}
 	rc = stsenv_uri_judge(resp.status, resp.body, resp.len, base->where, out, err);
-	explicit_bzero(resp.body, resp.len);
-	free(resp.body);
+	stsenv_http_resp_free(&resp);
 	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;
 }
 
@@ -65,14 +64,8 @@ struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
-	if (!s || !(s->uri = strdup(uri))) {
-		free(s);
-		stsenv_err_set(err, "out of memory");
-		return NULL;
-	}
-	s->base.kind = "uri";
+	if (!s || !(s->uri = strdup(uri)))
+		return stsenv_source_oom(s, err);
 	stsenv_url_redact(uri, s->base.where, sizeof(s->base.where));
-	s->base.fetch = uri_fetch;
-	s->base.destroy = uri_destroy;
-	return &s->base;
+	return stsenv_source_init(&s->base, "uri", uri_fetch, uri_destroy);
 }

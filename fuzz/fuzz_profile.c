@@ -151,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	configured = rc != 0;
 	if (rc > 0) {
 		FUZZ_CHECK(memchr(d.label, '\0', sizeof(d.label)) != NULL);
-		src = stsenv_source_from_desc(&d, &err);
+		src = stsenv_source_from_desc(&d, NULL, &err);
 		stsenv_desc_clear(&d);
 	}
 	if (src) {

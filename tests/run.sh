@@ -924,8 +924,13 @@ t_clang_format_clean() {
 		tests/unit/*.[ch] tests/progs/*.c fuzz/*.c bench/*.c
 }
 
+# Include layers, no include cycle, no function over 60 lines in core/
+# and preload/ (tools/check-structure.py says which rule and where).
+t_structure_rules() { python3 "$ROOT/tools/check-structure.py" >&2; }
+
 check no_secret_in_any_log t_no_secret_in_logs
 check clang_format_clean t_clang_format_clean
+check structure_rules t_structure_rules
 
 echo
 echo "results worth noting (also in build/test-results.txt):"

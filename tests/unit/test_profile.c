@@ -79,7 +79,7 @@ static struct stsenv_source *profile(bool automatic, bool *configured, char *why
 	memset(&d, 0, sizeof(d));
 	rc = stsenv_profile_select(fake_get, automatic, why, 200, &d, err);
 	*configured = rc != 0;
-	if (rc > 0 && !(s = stsenv_source_from_desc(&d, err)))
+	if (rc > 0 && !(s = stsenv_source_from_desc(&d, NULL, err)))
 		*configured = true;
 	stsenv_desc_clear(&d);
 	return s;
@@ -93,7 +93,7 @@ static struct stsenv_source *select_source(const struct stsenv_config *c,
 	struct stsenv_source *s = NULL;
 
 	if (stsenv_select(c, fake_get, sel, &d, err) == 0)
-		s = stsenv_source_from_desc(&d, err);
+		s = stsenv_source_from_desc(&d, NULL, err);
 	stsenv_desc_clear(&d);
 	return s;
 }
@@ -380,7 +380,7 @@ static void test_static(void)
 /* Runs the process source for cmd; returns the fetch's result. */
 static int run(const char *cmd, int64_t timeout_ms, struct stsenv_cred *c, struct stsenv_err *err)
 {
-	struct stsenv_source *s = stsenv_source_process_new(cmd, err);
+	struct stsenv_source *s = stsenv_source_process_new(cmd, NULL, err);
 	int rc;
 
 	if (!s)
@@ -488,9 +488,9 @@ static void test_process_errors(void)
 	CHECK(run("/nonexistent/helper", 500, &c, &err) == STSENV_FETCH_ERR);
 	CHECK_STR(err.msg, "cannot run credential process /nonexistent/helper: "
 			   "No such file or directory");
-	CHECK(stsenv_source_process_new("helper 'open", &err) == NULL);
+	CHECK(stsenv_source_process_new("helper 'open", NULL, &err) == NULL);
 	CHECK_STR(err.msg, "credential process command has an unterminated quote");
-	CHECK(stsenv_source_process_new(" \t", &err) == NULL);
+	CHECK(stsenv_source_process_new(" \t", NULL, &err) == NULL);
 
 	/* A host that ignores SIGCHLD: the status is lost, the output counts. */
 	signal(SIGCHLD, SIG_IGN);
