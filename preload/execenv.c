@@ -53,7 +53,7 @@ static char *room(size_t need)
 	return p;
 }
 
-char **stsenv_exec_env(char *const envp[])
+char **stsenv_rt_exec_env(char *const envp[])
 {
 	struct stsenv_rt *rt = &stsenv_rt;
 	const struct stsenv_snap *s;
@@ -92,7 +92,7 @@ char **stsenv_exec_env(char *const envp[])
 	return (char **)buf;
 }
 
-void stsenv_exec_env_done(void)
+void stsenv_rt_exec_env_done(void)
 {
 	xbuf.busy = 0;
 }

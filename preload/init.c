@@ -247,7 +247,7 @@ __attribute__((constructor)) static void at_load(int argc, char **argv)
 	       (real_get(STSENV_TREE_VAR) && strcmp(real_get(STSENV_TREE_VAR), tree) == 0))))
 		stsenv_policy_place(&rt->policy, &rt->names, s, tree, real_get, stsenv_real.setenv,
 				    stsenv_real.unsetenv);
-	stsenv_python_bootstrap(argc, argv);
+	stsenv_rt_python_bootstrap(argc, argv);
 	remember_entries();
 }
 

@@ -25,21 +25,21 @@ extern char **environ;
 /* Runs CALL with newenv: envp with the freshest credential, or envp. */
 #define WITH_ENV(envp, newenv, CALL)                                                               \
 	do {                                                                                       \
-		char **fresh_ = stsenv_exec_env(envp);                                             \
+		char **fresh_ = stsenv_rt_exec_env(envp);                                          \
 		char *const *newenv = fresh_ ? fresh_ : (envp);                                    \
 		CALL;                                                                              \
 		if (fresh_)                                                                        \
-			stsenv_exec_env_done();                                                    \
+			stsenv_rt_exec_env_done();                                                 \
 	} while (0)
 
 EXPORT char *getenv(const char *name)
 {
-	return stsenv_getenv(name, 0);
+	return stsenv_rt_getenv(name, 0);
 }
 
 EXPORT char *secure_getenv(const char *name)
 {
-	return stsenv_getenv(name, 1);
+	return stsenv_rt_getenv(name, 1);
 }
 
 /* ---- the program's own word: setting or removing a name makes it its own */

@@ -56,7 +56,7 @@ static PyObject *py_getenv(PyObject *self, PyObject *args)
 	(void)self;
 	if (!PyArg_ParseTuple(args, "s", &name))
 		return NULL;
-	return Py_BuildValue("z", stsenv_getenv(name, 0));
+	return Py_BuildValue("z", stsenv_rt_getenv(name, 0));
 }
 
 /* served() -> "NAME,NAME,...": the names this process serves live (those

@@ -41,7 +41,7 @@ static bool options_forbid(int argc, char **argv)
 	return false;
 }
 
-void stsenv_python_bootstrap(int argc, char **argv)
+void stsenv_rt_python_bootstrap(int argc, char **argv)
 {
 	const char *lib = stsenv_rt.library, *old;
 	char *dir, *val, *slash;

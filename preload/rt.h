@@ -90,13 +90,13 @@ const struct stsenv_snap *stsenv_rt_current_at(int64_t now, int64_t wait_ms);
 bool stsenv_rt_start_tree(void);
 
 /* serve.c */
-char *stsenv_serve(const char *name, int secure);
-char *stsenv_pass_slow(const char *name, int secure);
+char *stsenv_rt_serve(const char *name, int secure);
+char *stsenv_rt_pass_slow(const char *name, int secure);
 
 /* Inlined into getenv and secure_getenv: every other name takes a
  * first-byte test (in the cache line of `ready`) and one indirect jump
  * into libc, with no call and no register saved. */
-static inline __attribute__((always_inline)) char *stsenv_getenv(const char *name, int secure)
+static inline __attribute__((always_inline)) char *stsenv_rt_getenv(const char *name, int secure)
 {
 	char *(*f)(const char *) = secure ? stsenv_real.secure_getenv : stsenv_real.getenv;
 
@@ -109,19 +109,19 @@ static inline __attribute__((always_inline)) char *stsenv_getenv(const char *nam
 				: c == 'A' || c == 'O' || c == 'S'; /* before init: the built-ins */
 
 		if (__builtin_expect(maybe, 0))
-			return stsenv_serve(name, secure);
+			return stsenv_rt_serve(name, secure);
 	}
-	return __builtin_expect(f != NULL, 1) ? f(name) : stsenv_pass_slow(name, secure);
+	return __builtin_expect(f != NULL, 1) ? f(name) : stsenv_rt_pass_slow(name, secure);
 }
 void stsenv_rt_owned(const char *name, size_t len); /* the program set it */
 void stsenv_rt_owned_all(void);			    /* clearenv */
 
 /* python.c: at load, in CPython, the bootstrap on PYTHONPATH. */
-void stsenv_python_bootstrap(int argc, char **argv);
+void stsenv_rt_python_bootstrap(int argc, char **argv);
 
 /* execenv.c: envp with the freshest credential, or NULL to pass envp on. */
-char **stsenv_exec_env(char *const envp[]);
-/* Releases what stsenv_exec_env holds for this thread (after the call). */
-void stsenv_exec_env_done(void);
+char **stsenv_rt_exec_env(char *const envp[]);
+/* Releases what stsenv_rt_exec_env holds for this thread (after the call). */
+void stsenv_rt_exec_env_done(void);
 
 #endif

@@ -47,7 +47,7 @@ static char *scan_environ(const char *name)
 }
 
 /* libc's getenv not found yet: from a constructor that runs before ours. */
-__attribute__((noinline, cold)) char *stsenv_pass_slow(const char *name, int secure)
+__attribute__((noinline, cold)) char *stsenv_rt_pass_slow(const char *name, int secure)
 {
 	stsenv_rt_resolve();
 	if (secure && stsenv_real.secure_getenv)
@@ -61,7 +61,7 @@ static char *pass(const char *name, int secure)
 {
 	getenv_fn f = secure ? stsenv_real.secure_getenv : stsenv_real.getenv;
 
-	return f ? f(name) : stsenv_pass_slow(name, secure);
+	return f ? f(name) : stsenv_rt_pass_slow(name, secure);
 }
 
 /* ---- the program's own word -------------------------------------------- */
@@ -191,8 +191,8 @@ static const struct stsenv_snap *pick(const struct stsenv_name *n)
 	return pin.s;
 }
 
-/* A name whose first byte is a served name's (rt.h, stsenv_getenv). */
-char *stsenv_serve(const char *name, int secure)
+/* A name whose first byte is a served name's (rt.h, stsenv_rt_getenv). */
+char *stsenv_rt_serve(const char *name, int secure)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
 	const struct stsenv_name *n;
