@@ -39,8 +39,8 @@ struct stsenv_names {
 	char store[STSENV_MAX_EXTRA][STSENV_MAX_NAME];
 };
 
-/* The built-in table, NULL-terminated: the names of the spec, then
- * STSENV_HANDOFF and STSENV_TREE, stsenv's own. */
+/* The built-in table, NULL-terminated: the 15 names the SDKs and tools
+ * read, then STSENV_HANDOFF and STSENV_TREE, stsenv's own. */
 extern const struct stsenv_name stsenv_builtin_names[];
 
 /* Every name of n, built-in first: index i for 0 <= i < count. */

@@ -1,5 +1,5 @@
 /* Which source a configuration names: STSENV_SOURCE, or the first
- * configured one in the spec's order (uri, file, oidc, profile, ecs).  The
+ * configured one in the order of the chain (uri, file, oidc, profile, ecs).  The
  * answer is a description (desc.h), not a source: the preload needs only
  * its fingerprint, a keeper builds the source from it. */
 #ifndef STSENV_SELECT_H

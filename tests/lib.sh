@@ -56,3 +56,8 @@ clean_env() {
 		-u STSENV_HANDOFF -u LD_PRELOAD \
 		STSENV_CREDENTIALS_FILE="$TMP/no-such-file" "$@"
 }
+
+# under ENV... PROG ARGS: PROG with the preload ($PRELOAD) in a clean env.
+under() {
+	clean_env LD_PRELOAD="$PRELOAD" "$@"
+}

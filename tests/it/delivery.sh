@@ -73,7 +73,7 @@ let i = 0; const t = setInterval(() => { process.stdout.write(cp.spawnSync('$S')
 	[ $rc = 0 ] && [ $ok = 0 ] && [ "$gens" -ge 4 ] && [ "$reqs" -le $((gens + 2)) ]
 }
 
-# What the caller does to an environment stays, at exec (issue 10.2).
+# What the caller does to an environment stays, at exec.
 t_callers_word() {
 	mode=$1
 	start_server word --ttl 60
@@ -120,7 +120,7 @@ EOF
 	return $ok
 }
 
-# Exec where little stack is left (issue 10.3), with a 15,000-byte token
+# Exec where little stack is left with a 15,000-byte token
 # (four names carry it) and a rotation before the exec.
 t_small_stacks() {
 	start_server stack --ttl 6 --rotate-within 3 --token-size 15000
@@ -194,7 +194,7 @@ t_user_var_key() {
 		grep -q "ALIBABA_CLOUD_ACCESS_KEY_ID=" "$TMP/uv.env" && ! grep -q "MY_AK" "$TMP/uv.env"
 }
 
-# One credential per read sequence (issue 10.5): a C reader that reads
+# One credential per read sequence: a C reader that reads
 # each of five names twice in a shuffled order, and Node.js reading long
 # values through process.env (twice each, inside libuv), across about six
 # rotations with tokens of 1,500 bytes.

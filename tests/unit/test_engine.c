@@ -1,4 +1,4 @@
-/* The freshness rules of the spec, checked on a keeper's engine with an
+/* The freshness rules (README, "Freshness rules"), checked on a keeper's engine with an
  * injected clock and a scripted source (schedule.c's rules on their own are
  * in test_schedule.c). */
 #include "../../core/engine.h"

@@ -28,7 +28,7 @@ static void test_names_builtin(void)
 			fprintf(stderr, "    %s not found\n", b->name);
 		CHECK(b->index == count && stsenv_names_at(&n, count) == b);
 	}
-	/* The spec's 15, then STSENV_HANDOFF and STSENV_TREE, stsenv's own. */
+	/* The 15 names every SDK reads, then STSENV_HANDOFF and STSENV_TREE, stsenv's own. */
 	CHECK(count == STSENV_BUILTIN_COUNT && count == 17);
 
 	static const struct {
