@@ -2,6 +2,7 @@
  * prints or explains the current credential. */
 #include "cli.h"
 
+#include "../core/clock.h"
 #include "../core/log.h"
 #include "keeper.h"
 
@@ -53,7 +54,6 @@ int cli_fail(const char *fmt, ...)
 int cli_setup(struct cli *c, const char *source)
 {
 	struct stsenv_source *src;
-	struct timespec ts;
 
 	if (source && setenv("STSENV_SOURCE", source, 1) < 0)
 		return cli_fail("cannot set STSENV_SOURCE: %s", strerror(errno));
@@ -69,13 +69,12 @@ int cli_setup(struct cli *c, const char *source)
 	stsenv_policy_classify(&c->policy, &c->names, getenv, c->cfg.override, c->fingerprint);
 	if (!(src = stsenv_source_from_desc(&c->desc, keeper_libc_spawn(), &c->err)))
 		return EXIT_OWN;
-	clock_gettime(CLOCK_REALTIME, &ts);
 	c->engine = stsenv_engine_new(&(struct stsenv_engine_opts){
 		.source = src,
 		.clock = &stsenv_system_clock,
 		.margin_ms = c->cfg.margin_ms,
 		.timeout_ms = c->cfg.timeout_ms,
-		.seed = (uint64_t)ts.tv_nsec ^ (uint64_t)getpid(),
+		.seed = (uint64_t)stsenv_mono_ns() ^ (uint64_t)getpid(),
 		.fingerprint = c->fingerprint,
 	});
 	if (!c->engine) {

@@ -59,7 +59,6 @@ int cmd_status(struct cli *c, bool json, int setup_rc)
 	const struct stsenv_snap *s = NULL;
 	struct stsenv_engine_status st = {0};
 	char rid[32] = "", left[32] = "", refresh[32] = "";
-	struct timespec now;
 	int64_t now_ms;
 
 	if (!setup_rc) {
@@ -68,8 +67,7 @@ int cmd_status(struct cli *c, bool json, int setup_rc)
 	} else {
 		snprintf(st.last_error, sizeof(st.last_error), "%s", c->err.msg);
 	}
-	clock_gettime(CLOCK_REALTIME, &now);
-	now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	now_ms = stsenv_real_ms();
 	find_delivery(&d);
 	if (s) {
 		stsenv_redact_id(s->id, rid, sizeof(rid));

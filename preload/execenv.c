@@ -1,4 +1,15 @@
-/* The environment an exec hands to its child (core/policy.h has the rules).
+/* The environment an exec hands to its child.  Every exec and spawn
+ * wrapper (interpose.c, WITH_ENV) calls stsenv_rt_exec_env(envp):
+ *  1. the newest valid credential: stsenv_rt_current (member.c), the one
+ *     handed down while it is fresh, else what the tree's keeper last
+ *     published on its page, copied out of it (page.c);
+ *  2. the plan (core/policy.c, stsenv_exec_plan): which entries of envp
+ *     stsenv handed down (the STSENV_HANDOFF marker vouches for each
+ *     value), which the caller set or removed itself (left alone), whether
+ *     anything is to change at all (else envp goes on untouched);
+ *  3. the new envp (stsenv_exec_fill): ours replaced, the marker and the
+ *     tree's name updated, nothing added that the caller left out;
+ * then the wrapper calls libc's own exec with it.
  *
  * It is built in a buffer of the calling thread's, mapped on first use and
  * kept: not on the stack, where an exec from a signal handler on an 8 KiB

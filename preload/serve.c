@@ -130,21 +130,13 @@ struct pin {
 };
 static __thread struct pin pin __attribute__((tls_model("initial-exec")));
 
-static int64_t fine_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Whether a thread pinned to p may move to cur at this read. */
 static bool may_move(const struct stsenv_snap *p, const struct stsenv_snap *cur, int64_t now,
 		     bool round_starts, bool paused)
 {
 	int64_t waited = now - cur->born_mono_ms,
 		handover = (p->exp_mono_ms - cur->born_mono_ms) / 4;
-	int64_t ns = fine_ns(), worked = pin.last_ns ? ns - pin.last_ns : 0;
+	int64_t ns = stsenv_mono_ns(), worked = pin.last_ns ? ns - pin.last_ns : 0;
 
 	pin.last_ns = ns;
 	if (handover > HANDOVER_MS)
@@ -155,26 +147,16 @@ static bool may_move(const struct stsenv_snap *p, const struct stsenv_snap *cur,
 	return waited >= 8 * handover;
 }
 
-/* The coarse clock, straight from the vDSO: every read of a served name
- * takes it. */
-static inline int64_t coarse_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static const struct stsenv_snap *pick(const struct stsenv_name *n)
 {
-	int64_t now = coarse_ms();
+	int64_t now = stsenv_mono_coarse_ms_inline();
 	const struct stsenv_snap *cur = stsenv_rt_current_at(now, stsenv_rt.cfg.timeout_ms),
 				 *p = pin.s;
 	uint64_t bit;
 	bool paused, round_starts;
 
 	if (cur != p)
-		now = coarse_ms(); /* after a wait, perhaps */
+		now = stsenv_mono_coarse_ms_inline(); /* after a wait, perhaps */
 	bit = 1ULL << n->index;
 	paused = now - pin.last_ms >= GAP_MS;
 	round_starts = (pin.round & bit) && (pin.prev != n->index || paused);
