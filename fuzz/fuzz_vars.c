@@ -130,7 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(vars, data, size);
 		vars[size] = '\0';
 	}
-	memset(untouched.msg, 'Z', sizeof(untouched.msg));
+	/* All of it, retry_ms too: a field left unset would make memcmp judge garbage. */
+	memset(&untouched, 'Z', sizeof(untouched));
 	err = untouched;
 	refused = stsenv_names_init(&n, vars, &err);
 	vars_model_run(&m, vars);
