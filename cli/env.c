@@ -1,6 +1,8 @@
 /* stsenv env: the current credential, for eval "$(stsenv env)". */
 #include "cli.h"
 
+#include "../core/log.h"
+
 #include "../core/marker.h"
 
 #include <stdio.h>
@@ -94,7 +96,8 @@ int cmd_env(struct cli *c, const char *format)
 
 	if (!s) {
 		stsenv_engine_status(c->engine, &st);
-		return cli_fail("no credential: %s", st.last_error[0] ? st.last_error : "unknown");
+		/* The engine has said why, once (unless STSENV_LOG=off). */
+		return st.last_error[0] ? EXIT_OWN : cli_fail("no credential" STSENV_SEE_STATUS);
 	}
 	if (strcmp(format, "sh") == 0)
 		for_each_name(c, print_sh, s, NULL);

@@ -268,7 +268,8 @@ int cmd_exec(struct cli *c, char **argv, const struct exec_opts *o)
 	if (!(s = stsenv_engine_get(c->engine))) {
 		struct stsenv_engine_status st;
 		stsenv_engine_status(c->engine, &st);
-		return cli_fail("no credential: %s", st.last_error[0] ? st.last_error : "unknown");
+		/* The engine has said why, once (unless STSENV_LOG=off). */
+		return st.last_error[0] ? EXIT_OWN : cli_fail("no credential" STSENV_SEE_STATUS);
 	}
 	if (keeper_open(&k, c->engine, c->fingerprint, NULL, &err) < 0)
 		return cli_fail("cannot keep the tree's credential: %s", err.msg);

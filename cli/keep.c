@@ -52,7 +52,7 @@ static struct stsenv_engine *take_request(struct stsenv_keep_request *rq, uint64
 	stsenv_log_setup(rq->log_level, rq->log_file);
 	*fp = stsenv_desc_fingerprint(&rq->desc);
 	if (!(src = stsenv_source_from_desc(&rq->desc, keeper_libc_spawn(), &err))) {
-		stsenv_log(STSENV_LOG_ERROR, "no credential: %s", err.msg);
+		stsenv_log(STSENV_LOG_ERROR, "no credential: %s" STSENV_SEE_STATUS, err.msg);
 		goto out;
 	}
 	e = stsenv_engine_new(&(struct stsenv_engine_opts){

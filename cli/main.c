@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,9 +59,11 @@ int cli_setup(struct cli *c, const char *source)
 	if (source && setenv("STSENV_SOURCE", source, 1) < 0)
 		return cli_fail("cannot set STSENV_SOURCE: %s", strerror(errno));
 	stsenv_config_load(&c->cfg, getenv);
-	if (source && strcmp(c->cfg.source, source) != 0)
+	if (source && strcasecmp(c->cfg.source, source) != 0)
 		return cli_fail("unknown source \"%s\" (use auto, uri, file, oidc, profile or ecs)",
 				source);
+	/* The launcher is where its tree starts: it says what is wrong. */
+	stsenv_config_report(&c->cfg);
 	if (stsenv_names_init(&c->names, c->cfg.vars, &c->err))
 		stsenv_log(STSENV_LOG_WARN, "%s", c->err.msg);
 	if (stsenv_select(&c->cfg, getenv, &c->sel, &c->desc, &c->err) < 0)
@@ -170,7 +173,7 @@ int main(int argc, char **argv)
 		return cmd_status(&c, json, rc);
 	if (rc) {
 		if (c.err.msg[0])
-			fprintf(stderr, "stsenv: error: %s\n", c.err.msg);
+			stsenv_log(STSENV_LOG_ERROR, "%s" STSENV_SEE_STATUS, c.err.msg);
 		return EXIT_OWN;
 	}
 	if (strcmp(cmd, "env") == 0)

@@ -4,21 +4,33 @@
 #include "strbuf.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-static void copy(char *dst, size_t len, const char *src, const char *name)
+/* A bad setting is noted here and said by stsenv_config_report: by the
+ * process that starts a tree, not by every process that inherits it. */
+static void problem(struct stsenv_config *c, const char *fmt, const char *name, const char *v,
+		    const char *rest)
+{
+	if (c->nproblems < STSENV_CONFIG_PROBLEMS)
+		snprintf(c->problems[c->nproblems++], sizeof(c->problems[0]), fmt, name, v, rest);
+}
+
+static void copy(struct stsenv_config *c, char *dst, size_t len, const char *src, const char *name)
 {
 	if (strlen(src) >= len)
-		stsenv_log(STSENV_LOG_WARN, "%s is too long; ignored", name);
+		problem(c, "%s is too long%s%s; ignored", name, "", "");
 	else
 		memcpy(dst, src, strlen(src) + 1);
 }
 
-static int64_t number(stsenv_getenv_fn get, const char *name, int64_t def, int64_t lo, int64_t hi)
+static int64_t number(struct stsenv_config *c, stsenv_getenv_fn get, const char *name, int64_t def,
+		      int64_t lo, int64_t hi)
 {
 	const char *v = get(name);
-	char *end;
+	char *end, range[96];
 	long long n;
 
 	if (!v || !*v)
@@ -26,9 +38,9 @@ static int64_t number(stsenv_getenv_fn get, const char *name, int64_t def, int64
 	errno = 0;
 	n = strtoll(v, &end, 10);
 	if (errno || *end || n < lo || n > hi) {
-		stsenv_log(STSENV_LOG_WARN,
-			   "%s=\"%.40s\" is not a number from %lld to %lld; using %lld", name, v,
-			   (long long)lo, (long long)hi, (long long)def);
+		snprintf(range, sizeof(range), "from %lld to %lld; using %lld", (long long)lo,
+			 (long long)hi, (long long)def);
+		problem(c, "%s=\"%.40s\" is not a number %s", name, v, range);
 		return def;
 	}
 	return n;
@@ -49,64 +61,68 @@ int stsenv_duration_setting(stsenv_getenv_fn get)
 	return d < 900 ? 900 : d > 43200 ? 43200 : (int)d;
 }
 
+static const char *const sources[] = {"auto", "uri", "file", "oidc", "profile", "ecs"};
+
+/* STSENV_SOURCE, case-insensitive; a value that names no source makes
+ * selection fail (it never falls back to another source). */
+static void source_setting(struct stsenv_config *c, const char *v)
+{
+	memcpy(c->source, "auto", sizeof("auto"));
+	if (!v || !*v)
+		return;
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		if (strcasecmp(v, sources[i]) == 0) {
+			memcpy(c->source, sources[i], strlen(sources[i]) + 1);
+			return;
+		}
+	c->source_bad = true;
+	stsenv_copy_trunc(c->source_given, sizeof(c->source_given), v, strlen(v));
+}
+
 void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get)
 {
-	const char *v;
-	int level = STSENV_LOG_WARN;
-	bool bad_level = false;
+	const char *v, *lv = get("STSENV_LOG");
+	int level = lv && *lv ? stsenv_log_parse_level(lv) : STSENV_LOG_WARN;
 
 	/* Field by field, not memset: the strings' unused tails stay
 	 * untouched, pages a process start need not fault in. */
 	c->source[0] = c->file[0] = c->log_file[0] = c->vars[0] = '\0';
-	c->override = false;
-	v = get("STSENV_LOG");
-	if (v && *v) {
-		level = stsenv_log_parse_level(v);
-		bad_level = level < 0;
-		if (bad_level)
-			level = STSENV_LOG_WARN;
+	c->override = c->source_bad = false;
+	c->nproblems = 0;
+	if (level < 0) {
+		problem(c, "%s=\"%.20s\" is not %s", "STSENV_LOG", lv,
+			"off, error, warn, info or debug");
+		level = STSENV_LOG_WARN;
 	}
 	c->log_level = level;
 	v = get("STSENV_LOG_FILE");
 	if (v)
-		copy(c->log_file, sizeof(c->log_file), v, "STSENV_LOG_FILE");
+		copy(c, c->log_file, sizeof(c->log_file), v, "STSENV_LOG_FILE");
 	stsenv_log_setup(c->log_level, c->log_file);
-	if (bad_level)
-		stsenv_log(STSENV_LOG_WARN, "STSENV_LOG=\"%.20s\" is not off|error|warn|info|debug",
-			   v);
-
-	memcpy(c->source, "auto", sizeof("auto"));
-	v = get("STSENV_SOURCE");
-	if (v && *v) {
-		static const char *const ok[] = {"auto", "uri", "file", "oidc", "profile", "ecs"};
-		bool known = false;
-		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-			if (strcmp(v, ok[i]) == 0)
-				known = true;
-		if (known)
-			stsenv_copy_trunc(c->source, sizeof(c->source), v, strlen(v));
-		else
-			stsenv_log(STSENV_LOG_WARN,
-				   "STSENV_SOURCE=\"%.20s\" is not auto|uri|file|oidc|profile|ecs; "
-				   "using auto",
-				   v);
-	}
+	source_setting(c, get("STSENV_SOURCE"));
 	memcpy(c->file, STSENV_DEFAULT_FILE, sizeof(STSENV_DEFAULT_FILE));
 	v = get("STSENV_CREDENTIALS_FILE");
-	if (v && *v)
-		copy(c->file, sizeof(c->file), v, "STSENV_CREDENTIALS_FILE");
-	c->margin_ms = number(get, "STSENV_REFRESH_MARGIN", 900, 0, 86400) * 1000;
-	c->timeout_ms = number(get, "STSENV_TIMEOUT_MS", 5000, 100, 120000);
+	c->file_given = v && *v;
+	if (c->file_given)
+		copy(c, c->file, sizeof(c->file), v, "STSENV_CREDENTIALS_FILE");
+	c->margin_ms = number(c, get, "STSENV_REFRESH_MARGIN", 900, 0, 86400) * 1000;
+	c->timeout_ms = number(c, get, "STSENV_TIMEOUT_MS", 5000, 100, 120000);
 	c->duration_s = stsenv_duration_setting(get);
 	c->override = stsenv_setting_true(get, "STSENV_OVERRIDE");
 	v = get("STSENV_VARS");
 	if (v)
-		copy(c->vars, sizeof(c->vars), v, "STSENV_VARS");
+		copy(c, c->vars, sizeof(c->vars), v, "STSENV_VARS");
+}
+
+void stsenv_config_report(const struct stsenv_config *c)
+{
+	for (int i = 0; i < c->nproblems; i++)
+		stsenv_log(STSENV_LOG_WARN, "%s", c->problems[i]);
 }
 
 bool stsenv_setting_true(stsenv_getenv_fn get, const char *name)
 {
 	const char *v = get(name);
 
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	return v && (strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }

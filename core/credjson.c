@@ -3,6 +3,7 @@
 #include "json.h"
 #include "timeutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,4 +136,33 @@ out:
 	stsenv_cred_clear(&c);
 	free(j);
 	return rc;
+}
+
+/* "Code: Message" of an error body (STS, a credentials service): the only
+ * parts of it that are safe to log, cut to a printable excerpt. */
+bool stsenv_cred_error_detail(const char *body, size_t len, char *out, size_t cap)
+{
+	struct stsenv_json *j = malloc(sizeof(*j));
+	struct stsenv_err ignore;
+	char code[80] = "", msg[160] = "";
+	int c, m;
+
+	if (!j)
+		return false;
+	if (stsenv_json_parse(j, body, len, &ignore) == 0) {
+		c = stsenv_json_get(j, 0, "Code");
+		m = stsenv_json_get(j, 0, "Message");
+		if (stsenv_json_is_string(j, c))
+			stsenv_json_excerpt(body + j->toks[c].start,
+					    (size_t)(j->toks[c].end - j->toks[c].start), code,
+					    sizeof(code));
+		if (stsenv_json_is_string(j, m))
+			stsenv_json_excerpt(body + j->toks[m].start,
+					    (size_t)(j->toks[m].end - j->toks[m].start), msg,
+					    sizeof(msg));
+		if (code[0])
+			snprintf(out, cap, "%s%s%s", code, msg[0] ? ": " : "", msg);
+	}
+	free(j);
+	return code[0] != '\0';
 }

@@ -4,6 +4,7 @@
 #include "cred.h"
 #include "err.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define STSENV_CJ_REQUIRE_TOKEN	     1u /* SecurityToken must be present */
@@ -20,6 +21,10 @@ extern const struct stsenv_cred_keys stsenv_sts_keys;
 int stsenv_cred_from_json_keys(const char *buf, size_t len, const char *object,
 			       const struct stsenv_cred_keys *keys, unsigned flags,
 			       struct stsenv_cred *out, struct stsenv_err *err);
+
+/* "Code: Message" of an error body into out, if it has a Code: the only
+ * parts of it that are safe to log (printable excerpts).  False if not. */
+bool stsenv_cred_error_detail(const char *body, size_t len, char *out, size_t cap);
 
 /* Reads AccessKeyId, AccessKeySecret, SecurityToken and Expiration from a
  * JSON object (or from its member object named `object`, as STS nests them

@@ -155,7 +155,8 @@ static void on_failed(struct stsenv_engine *e, int64_t now, const struct stsenv_
 			stsenv_log(STSENV_LOG_WARN, "refresh failed: %s; still serving %s",
 				   err->msg, desc);
 		} else {
-			stsenv_log(STSENV_LOG_ERROR, "no credential: %s", err->msg);
+			stsenv_log(STSENV_LOG_ERROR, "no credential: %s" STSENV_SEE_STATUS,
+				   err->msg);
 		}
 	}
 	snprintf(e->last_error, sizeof(e->last_error), "%s", err->msg);

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static int log_level = STSENV_LOG_WARN;
@@ -15,9 +16,9 @@ static const char *const level_names[] = {"off", "error", "warn", "info", "debug
 int stsenv_log_parse_level(const char *s)
 {
 	for (int i = 0; i <= STSENV_LOG_DEBUG; i++)
-		if (strcmp(s, level_names[i]) == 0)
+		if (strcasecmp(s, level_names[i]) == 0)
 			return i;
-	if (strcmp(s, "warning") == 0)
+	if (strcasecmp(s, "warning") == 0)
 		return STSENV_LOG_WARN;
 	return -1;
 }

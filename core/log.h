@@ -22,6 +22,9 @@ void stsenv_log_setup(int level, const char *path);
 
 bool stsenv_log_enabled(int level);
 
+/* How every "no credential" line ends: where to look next. */
+#define STSENV_SEE_STATUS "; run `stsenv status` for details"
+
 void stsenv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -51,6 +51,16 @@ bool stsenv_desc_ecs_from_env(struct stsenv_desc *d, stsenv_getenv_fn get)
 }
 
 /* "kind what", what cut at 180 bytes: no printf on the start-up path. */
+/* Something that looks like a mistake, for the error if no source is
+ * found: said even in brief mode (it is rare, so it may cost a printf). */
+static void note(struct stsenv_selection *sel, const char *fmt, const char *a, const char *b)
+{
+	size_t n = strlen(sel->note);
+
+	if (n + 3 < sizeof(sel->note))
+		snprintf(sel->note + n, sizeof(sel->note) - n, fmt, n ? "; " : "", a, b);
+}
+
 static bool label(struct stsenv_desc *d, const char *kind, const char *what)
 {
 	size_t k = strlen(kind), w = strlen(what);
@@ -86,6 +96,9 @@ static int file_kind(const struct stsenv_config *c, struct stsenv_selection *sel
 	struct stat st;
 
 	if (stat(c->file, &st) != 0) {
+		/* A file the user named, and that is not there: worth saying. */
+		if (c->file_given)
+			note(sel, "%sSTSENV_CREDENTIALS_FILE %.150s: %s", c->file, strerror(errno));
 		if (!sel->brief)
 			snprintf(sel->why[K_FILE], sizeof(sel->why[K_FILE]), "%.150s: %s", c->file,
 				 strerror(errno));
@@ -97,8 +110,27 @@ static int file_kind(const struct stsenv_config *c, struct stsenv_selection *sel
 
 static int oidc_kind(stsenv_getenv_fn get, struct stsenv_selection *sel, struct stsenv_desc *out)
 {
-	if (!env(get, "ALIBABA_CLOUD_ROLE_ARN") || !env(get, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN") ||
-	    !env(get, "ALIBABA_CLOUD_OIDC_TOKEN_FILE")) {
+	static const char *const vars[] = {"ALIBABA_CLOUD_ROLE_ARN",
+					   "ALIBABA_CLOUD_OIDC_PROVIDER_ARN",
+					   "ALIBABA_CLOUD_OIDC_TOKEN_FILE"};
+	bool is[3];
+	int set = 0;
+
+	for (int i = 0; i < 3; i++)
+		set += (is[i] = env(get, vars[i]) != NULL);
+	/* Some but not all: half an OIDC role, worth saying. */
+	if (set > 0 && set < 3) {
+		char missing[128] = "";
+		for (int i = 0; i < 3; i++)
+			if (!is[i])
+				snprintf(missing + strlen(missing),
+					 sizeof(missing) - strlen(missing), "%s%s",
+					 missing[0] ? ", " : "", vars[i]);
+		note(sel, "%sOIDC half configured: %s not set%s", missing, "");
+		why(sel, K_OIDC, "half configured: %s not set", missing);
+		return 0;
+	}
+	if (!set) {
 		why(sel, K_OIDC,
 		    "%sALIBABA_CLOUD_ROLE_ARN, _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE not all set",
 		    "");
@@ -168,6 +200,28 @@ static void rest(struct stsenv_selection *sel, int from, const char *reason)
 	}
 }
 
+/* No source: say what to set, and anything that looked like a mistake. */
+static int none_found(const struct stsenv_config *c, stsenv_getenv_fn get,
+		      const struct stsenv_selection *sel, int asked, struct stsenv_desc *out,
+		      struct stsenv_err *err)
+{
+	if (strcmp(c->source, "auto") == 0) {
+		stsenv_err_set(err,
+			       "no credential source is configured (set "
+			       "ALIBABA_CLOUD_CREDENTIALS_URI, provide %s, set the OIDC "
+			       "variables or ALIBABA_CLOUD_ECS_METADATA, or a profile)%s%s",
+			       c->file, sel->note[0] ? ": " : "", sel->note);
+	} else if (sel->brief) {
+		/* The reasons were not kept: this rare path may afford them. */
+		struct stsenv_selection full;
+		return stsenv_select(c, get, &full, out, err);
+	} else {
+		stsenv_err_set(err, "STSENV_SOURCE=%s is not configured: %s", c->source,
+			       sel->why[asked]);
+	}
+	return -1;
+}
+
 int stsenv_select(const struct stsenv_config *c, stsenv_getenv_fn get, struct stsenv_selection *sel,
 		  struct stsenv_desc *out, struct stsenv_err *err)
 {
@@ -185,6 +239,12 @@ int stsenv_select(const struct stsenv_config *c, stsenv_getenv_fn get, struct st
 	}
 	sel->chosen = -1;
 	rest(sel, 0, "");
+	if (c->source_bad) {
+		stsenv_err_set(err,
+			       "STSENV_SOURCE=\"%s\" is not auto, uri, file, oidc, profile or ecs",
+			       c->source_given);
+		return -1;
+	}
 	for (int k = 0; k < STSENV_SOURCE_KINDS; k++) {
 		int rc;
 
@@ -210,14 +270,5 @@ int stsenv_select(const struct stsenv_config *c, stsenv_getenv_fn get, struct st
 			return -1;
 		}
 	}
-	if (automatic)
-		stsenv_err_set(err,
-			       "no credential source is configured (set "
-			       "ALIBABA_CLOUD_CREDENTIALS_URI, provide %s, set the OIDC "
-			       "variables or ALIBABA_CLOUD_ECS_METADATA, or a profile)",
-			       c->file);
-	else
-		stsenv_err_set(err, "STSENV_SOURCE=%s is not configured: %s", c->source,
-			       sel->why[asked]);
-	return -1;
+	return none_found(c, get, sel, asked, out, err);
 }

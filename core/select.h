@@ -15,6 +15,7 @@ struct stsenv_selection {
 	const char *kinds[STSENV_SOURCE_KINDS];
 	char why[STSENV_SOURCE_KINDS][200]; /* for `stsenv status` */
 	bool brief;			    /* no reasons wanted: leave why empty */
+	char note[256]; /* what looks like a mistake: a named file missing, half an OIDC role */
 };
 
 /* Fills out with the chosen source; 0, or -1 with err set when none is

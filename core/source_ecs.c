@@ -96,7 +96,7 @@ static int get(struct ecs_source *s, const char *path, int64_t deadline,
 	if (resp->status != 200) {
 		stsenv_err_set(err, "metadata %s%s: HTTP status %ld", s->base.where, path,
 			       resp->status);
-		free(resp->body);
+		stsenv_http_resp_free(resp);
 		return -1;
 	}
 	return 0;

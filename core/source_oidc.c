@@ -79,34 +79,6 @@ static char *read_token(const char *path, struct stsenv_err *err)
 	return buf;
 }
 
-/* "Code: Message" of an STS error body, for the log (never the token). */
-static void sts_error(const char *body, size_t len, char *out, size_t cap)
-{
-	struct stsenv_json *j = malloc(sizeof(*j));
-	struct stsenv_err ignore;
-	char code[80] = "", msg[160] = "";
-	int c, m;
-
-	snprintf(out, cap, "no error details");
-	if (!j)
-		return;
-	if (stsenv_json_parse(j, body, len, &ignore) == 0) {
-		c = stsenv_json_get(j, 0, "Code");
-		m = stsenv_json_get(j, 0, "Message");
-		if (stsenv_json_is_string(j, c))
-			stsenv_json_excerpt(body + j->toks[c].start,
-					    (size_t)(j->toks[c].end - j->toks[c].start), code,
-					    sizeof(code));
-		if (stsenv_json_is_string(j, m))
-			stsenv_json_excerpt(body + j->toks[m].start,
-					    (size_t)(j->toks[m].end - j->toks[m].start), msg,
-					    sizeof(msg));
-		if (code[0])
-			snprintf(out, cap, "%s: %s", code, msg);
-	}
-	free(j);
-}
-
 /* The form body: every parameter but the RPC ones (the token never goes
  * into a URL, which proxies and servers log).  NULL if out of memory. */
 static char *oidc_form(const struct oidc_source *s, const char *token, size_t *len)
@@ -149,8 +121,8 @@ static int assume_role(const struct stsenv_source *base, const char *url, const 
 		return -1;
 	}
 	if (resp.status != 200) {
-		char why[256];
-		sts_error(resp.body, resp.len, why, sizeof(why));
+		char why[256] = "no error details";
+		stsenv_cred_error_detail(resp.body, resp.len, why, sizeof(why));
 		stsenv_err_set(err, "STS %s AssumeRoleWithOIDC: HTTP %ld, %s", base->where,
 			       resp.status, why);
 	} else if (stsenv_cred_from_json(resp.body, resp.len, "Credentials",

@@ -18,7 +18,11 @@ int stsenv_uri_judge(long status, const char *body, size_t len, const char *wher
 	int rc;
 
 	if (status != 200) {
-		stsenv_err_set(err, "credentials URI %s: HTTP status %ld", where, status);
+		char why[256];
+		bool said = stsenv_cred_error_detail(body, len, why, sizeof(why));
+
+		stsenv_err_set(err, "credentials URI %s: HTTP status %ld%s%s%s", where, status,
+			       said ? " (" : "", said ? why : "", said ? ")" : "");
 		return -1;
 	}
 	rc = stsenv_cred_from_json(

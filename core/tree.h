@@ -24,6 +24,10 @@
 #define STSENV_TREE_VAR	 "STSENV_TREE"
 #define STSENV_TREE_NAME 32 /* hex digits of the socket name */
 #define STSENV_TREE_MAX	 (3 + 10 + 1 + STSENV_TREE_NAME + 1)
+/* The tree of a process that has no source: no keeper (pid 0, which no
+ * parse accepts), so its descendants neither look for one nor say again
+ * what its first process said. */
+#define STSENV_TREE_NONE "v1:0:00000000000000000000000000000000"
 
 struct stsenv_tree {
 	pid_t keeper;

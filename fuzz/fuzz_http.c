@@ -4,8 +4,9 @@
  * Input: the status as two bytes, big-endian (0x00 0xc8 is 200), then the
  * body.
  *
- * Invariants: a status other than 200 is an error naming the status and
- * nothing of the body; with 200 the verdict, the credential and the
+ * Invariants: a status other than 200 is an error naming the status and,
+ * of the body, only what stsenv_cred_error_detail() takes from it (Code
+ * and Message, as printable excerpts); with 200 the verdict, the credential and the
  * message are exactly those of stsenv_cred_from_json() with SecurityToken
  * and Expiration required, the message prefixed with the (redacted) URI;
  * on success the token and the expiration are there and the fields are
@@ -44,9 +45,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	if (status != 200) {
 		FUZZ_CHECK(rc == -1);
-		snprintf(want, sizeof(want), "credentials URI %s: HTTP status %ld", HTTP_WHERE,
-			 status);
+		char detail[256];
+		bool said = stsenv_cred_error_detail(body, len, detail, sizeof(detail));
+
+		snprintf(want, sizeof(want), "credentials URI %s: HTTP status %ld%s%s%s",
+			 HTTP_WHERE, status, said ? " (" : "", said ? detail : "", said ? ")" : "");
+		want[sizeof(err.msg) - 1] = '\0'; /* as stsenv_err_set cuts it */
 		FUZZ_CHECK(fuzz_err_terminated(&err) && strcmp(err.msg, want) == 0);
+		FUZZ_CHECK(fuzz_printable_ascii(err.msg) && !fuzz_has_marker(err.msg));
 		FUZZ_CHECK(memcmp(&out, &sentinel, sizeof(out)) == 0);
 		free(body);
 		return 0;

@@ -130,7 +130,10 @@ static void join_tree(void)
 	struct stsenv_rt *rt = &stsenv_rt;
 	const char *t = real_get(STSENV_TREE_VAR);
 	struct stsenv_tree parsed;
-	bool ours = rt->policy.have_marker && rt->policy.marker.fingerprint == rt->fingerprint &&
+	/* Without a marker (nothing was fetched yet, or the source fails) the
+	 * tree is still ours to ask: its page says whose it is, and no page
+	 * with another source's fingerprint or owner is ever used. */
+	bool ours = (!rt->policy.have_marker || rt->policy.marker.fingerprint == rt->fingerprint) &&
 		    stsenv_tree_parse(t, &parsed);
 
 	if (!rt->has_src || !rt->request)
@@ -145,29 +148,50 @@ static void join_tree(void)
 	stsenv_rt_current(rt->cfg.timeout_ms + 1000);
 }
 
+/* What is wrong with the settings and the names, said once per tree: by
+ * the process that starts it, not by the descendants that inherit the same
+ * environment (they hold its marker or its tree). */
+static void say_where_tree_starts(const char *names_problem, const struct stsenv_err *src_err)
+{
+	struct stsenv_rt *rt = &stsenv_rt;
+
+	const char *tree = real_get(STSENV_TREE_VAR);
+
+	/* A parent without a source said its piece; one that has a source
+	 * now (the script exported one) is a new story. */
+	if (rt->policy.have_marker ||
+	    (tree && (strcmp(tree, STSENV_TREE_NONE) != 0 || !rt->has_src)))
+		return;
+	rt->starts_tree = true;
+	stsenv_config_report(&rt->cfg);
+	if (names_problem)
+		stsenv_log(STSENV_LOG_WARN, "%s", names_problem);
+	if (!rt->active)
+		return;
+	warn_static(&rt->policy);
+	if (!rt->has_src)
+		stsenv_log(rt->cfg.source_bad ? STSENV_LOG_ERROR : STSENV_LOG_WARN,
+			   "%s; credential names read as unset" STSENV_SEE_STATUS, src_err->msg);
+}
+
 static void setup(void)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
+	struct stsenv_err names_err = {0}, err = {0};
 	struct stsenv_desc d;
-	struct stsenv_err err = {0};
+	bool names_bad;
 
 	stsenv_config_load(&rt->cfg, real_get);
-	if (stsenv_names_init(&rt->names, rt->cfg.vars, &err))
-		stsenv_log(STSENV_LOG_WARN, "%s", err.msg);
+	names_bad = stsenv_names_init(&rt->names, rt->cfg.vars, &names_err) != 0;
 	stsenv_desc_use_arena(stsenv_arena_alloc);
 	rt->has_src = stsenv_select(&rt->cfg, real_get, NULL, &d, &err) == 0;
 	rt->fingerprint = rt->has_src ? stsenv_desc_fingerprint(&d) : 0;
 	stsenv_policy_classify(&rt->policy, &rt->names, real_get, rt->cfg.override,
 			       rt->fingerprint);
 	rt->active = rt->policy.any;
+	say_where_tree_starts(names_bad ? names_err.msg : NULL, &err);
 	if (!rt->active)
 		return;
-	/* A tree says these once, where it starts. */
-	if (!rt->policy.have_marker) {
-		warn_static(&rt->policy);
-		if (!rt->has_src)
-			stsenv_log(STSENV_LOG_WARN, "%s; credential names read as unset", err.msg);
-	}
 	if (rt->has_src) {
 		prepare_tree(&d);
 		stsenv_desc_clear(&d);
@@ -233,7 +257,8 @@ __attribute__((constructor)) static void at_load(int argc, char **argv)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
 	const struct stsenv_snap *s;
-	const char *tree, *marker;
+	const char *tree, *marker, *t;
+	bool quiet;
 
 	stsenv_rt_init();
 	if (!rt->active || !stsenv_real.setenv || !stsenv_real.unsetenv)
@@ -241,12 +266,17 @@ __attribute__((constructor)) static void at_load(int argc, char **argv)
 	s = atomic_load(&rt->cur);
 	tree = atomic_load(&rt->tree);
 	marker = real_get(STSENV_HANDOFF_VAR);
+	/* Descendants of a process without a source stay quiet about it. */
+	quiet = !rt->has_src && (rt->starts_tree || ((t = real_get(STSENV_TREE_VAR)) &&
+						     strcmp(t, STSENV_TREE_NONE) == 0));
 	/* A handed-down environment that is current stays as it is. */
 	if (!(s && marker && strcmp(marker, s->marker) == 0 &&
 	      (!tree ||
 	       (real_get(STSENV_TREE_VAR) && strcmp(real_get(STSENV_TREE_VAR), tree) == 0))))
 		stsenv_policy_place(&rt->policy, &rt->names, s, tree, real_get, stsenv_real.setenv,
 				    stsenv_real.unsetenv);
+	if (quiet)
+		stsenv_real.setenv(STSENV_TREE_VAR, STSENV_TREE_NONE, 1);
 	stsenv_rt_python_bootstrap(argc, argv);
 	remember_entries();
 }

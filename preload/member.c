@@ -154,7 +154,8 @@ static void gave_up(int64_t waited)
 
 	if (!atomic_exchange(&said, true))
 		stsenv_log(STSENV_LOG_ERROR,
-			   "no credential: %s did not answer within %lld ms; names read as unset",
+			   "no credential: %s did not answer within %lld ms; names read as "
+			   "unset" STSENV_SEE_STATUS,
 			   stsenv_rt.label ? stsenv_rt.label : "the source", (long long)waited);
 }
 

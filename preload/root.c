@@ -180,8 +180,10 @@ static void cannot(const char *what, const char *why)
 	uint64_t h = stsenv_value_hash(what) ^ stsenv_value_hash(why);
 
 	if (atomic_exchange(&said, h) != h)
-		stsenv_log(STSENV_LOG_ERROR,
-			   "no credential: cannot start the tree's keeper (%s): %s", what, why);
+		stsenv_log(
+			STSENV_LOG_ERROR,
+			"no credential: cannot start the tree's keeper (%s): %s" STSENV_SEE_STATUS,
+			what, why);
 }
 
 bool stsenv_rt_start_tree(void)

@@ -121,6 +121,13 @@ check python_flags_honoured t_python_flags
 check on_rotate_restart t_on_rotate restart
 check on_rotate_signal t_on_rotate HUP
 
+# What stsenv says (tests/it/messages.sh)
+check config_warning_once_per_tree t_config_warning_once
+check setting_values_kept_and_case_insensitive t_setting_values
+check source_typo_is_an_error t_source_typo_is_an_error
+check missing_source_named t_missing_source_named
+check source_error_once_and_log_off t_source_error_once
+
 ASAN_BUILD="$ROOT/build/asan"
 if [ -d "$ASAN_BUILD/tests" ]; then
 	echo "== ASan + UBSan"
