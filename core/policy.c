@@ -1,5 +1,8 @@
 #include "policy.h"
 
+#include "cred.h"
+#include "log.h"
+
 #include <string.h>
 
 #define BIT(i) (1ULL << (i))
@@ -26,6 +29,25 @@ static void find_static(struct stsenv_policy *p, const struct stsenv_names *n, s
 			continue;
 		p->static_name[nm->family] = nm->name;
 		p->static_fam[nm->family] = !override;
+	}
+}
+
+void stsenv_policy_warn_static(const struct stsenv_policy *p, stsenv_getenv_fn get,
+			       const char *then)
+{
+	for (int fam = 0; fam < STSENV_FAM_COUNT; fam++) {
+		const char *name = p->static_name[fam];
+		char rid[32];
+
+		if (!name)
+			continue;
+		stsenv_redact_id(get(name), rid, sizeof(rid));
+		stsenv_log(STSENV_LOG_WARN, "%s is set to a static key (%s); %s%s", name, rid,
+			   p->static_fam[fam]
+				   ? "leaving those names alone (STSENV_OVERRIDE=1 "
+				     "serves STS credentials instead)"
+				   : "serving STS credentials anyway (STSENV_OVERRIDE=1)",
+			   p->static_fam[fam] ? then : "");
 	}
 }
 

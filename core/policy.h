@@ -51,6 +51,11 @@ struct stsenv_policy {
 void stsenv_policy_classify(struct stsenv_policy *p, const struct stsenv_names *n,
 			    stsenv_getenv_fn get, bool override, uint64_t own_fp);
 
+/* Logs, at warn, each family the user holds a static key in (its id
+ * redacted) and what stsenv does about it; `then` ends the line. */
+void stsenv_policy_warn_static(const struct stsenv_policy *p, stsenv_getenv_fn get,
+			       const char *then);
+
 static inline bool stsenv_policy_serves(const struct stsenv_policy *p, const struct stsenv_name *n)
 {
 	return (p->served >> n->index) & 1;

@@ -24,9 +24,9 @@
 #define STSENV_TREE_VAR	 "STSENV_TREE"
 #define STSENV_TREE_NAME 32 /* hex digits of the socket name */
 #define STSENV_TREE_MAX	 (3 + 10 + 1 + STSENV_TREE_NAME + 1)
-/* The tree of a process that has no source: no keeper (pid 0, which no
- * parse accepts), so its descendants neither look for one nor say again
- * what its first process said. */
+/* The tree of a process without a source: no keeper (pid 0, which no parse
+ * accepts).  Handed only to children that load the preload, so they stay
+ * quiet about what their first process said. */
 #define STSENV_TREE_NONE "v1:0:00000000000000000000000000000000"
 
 struct stsenv_tree {

@@ -64,6 +64,32 @@ static char *room(size_t need)
 	return p;
 }
 
+/* A process without a source has said so; a child that loads the preload
+ * too is told, by STSENV_TREE_NONE, and stays quiet.  Only such a child:
+ * an environment built without the preload (env -i) gets nothing added,
+ * and one that names a tree already keeps it. */
+static char **quiet_child_env(char *const envp[], pid_t me)
+{
+	static const char none[] = STSENV_TREE_VAR "=" STSENV_TREE_NONE;
+	bool preload = false;
+	char **out;
+	size_t n;
+
+	for (n = 0; envp[n]; n++) {
+		if (n >= MAX_ENTRIES || strncmp(envp[n], STSENV_TREE_VAR "=", 12) == 0)
+			return NULL;
+		if (strncmp(envp[n], "LD_PRELOAD=", 11) == 0 && strstr(envp[n], "libstsenv"))
+			preload = true;
+	}
+	if (!preload || !(out = (char **)room((n + 2) * sizeof(char *))))
+		return NULL;
+	xbuf.busy = me;
+	memcpy(out, envp, n * sizeof(char *));
+	out[n] = (char *)none;
+	out[n + 1] = NULL;
+	return out;
+}
+
 char **stsenv_rt_exec_env(char *const envp[])
 {
 	struct stsenv_rt *rt = &stsenv_rt;
@@ -82,8 +108,9 @@ char **stsenv_rt_exec_env(char *const envp[])
 	s = stsenv_rt_current(stsenv_rt.cfg.timeout_ms);
 	if (!stsenv_exec_plan(&plan, &rt->names, envp, s, atomic_load(&rt->tree), stsenv_real_ms(),
 			      MAX_ENTRIES)) {
+		char **quiet = rt->has_src ? NULL : quiet_child_env(envp, me);
 		errno = saved;
-		return NULL;
+		return quiet;
 	}
 	need = plan.slots * sizeof(char *) + plan.bytes;
 	if (!(buf = room(need))) {

@@ -53,23 +53,6 @@ static char *arena_strdup(const char *s)
 	return d ? memcpy(d, s, n) : NULL;
 }
 
-static void warn_static(const struct stsenv_policy *p)
-{
-	for (int fam = 0; fam < STSENV_FAM_COUNT; fam++) {
-		const char *name = p->static_name[fam];
-		char rid[32];
-
-		if (!name)
-			continue;
-		stsenv_redact_id(real_get(name), rid, sizeof(rid));
-		stsenv_log(STSENV_LOG_WARN, "%s is set to a static key (%s); %s", name, rid,
-			   p->static_fam[fam]
-				   ? "leaving those names alone (STSENV_OVERRIDE=1 "
-				     "serves STS credentials instead)"
-				   : "serving STS credentials anyway (STSENV_OVERRIDE=1)");
-	}
-}
-
 /* What a keeper of our own would need: settings and the description, packed
  * once here, straight into the arena (which keeps it out of core files),
  * and where the keeper is. */
@@ -150,25 +133,23 @@ static void join_tree(void)
 
 /* What is wrong with the settings and the names, said once per tree: by
  * the process that starts it, not by the descendants that inherit the same
- * environment (they hold its marker or its tree). */
+ * environment.  They hold its marker or its tree; without a source, the
+ * tree STSENV_TREE_NONE (execenv.c), unless they have a source of their
+ * own after all (the script exported one): theirs is a new story. */
 static void say_where_tree_starts(const char *names_problem, const struct stsenv_err *src_err)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
-
 	const char *tree = real_get(STSENV_TREE_VAR);
 
-	/* A parent without a source said its piece; one that has a source
-	 * now (the script exported one) is a new story. */
 	if (rt->policy.have_marker ||
 	    (tree && (strcmp(tree, STSENV_TREE_NONE) != 0 || !rt->has_src)))
 		return;
-	rt->starts_tree = true;
 	stsenv_config_report(&rt->cfg);
 	if (names_problem)
 		stsenv_log(STSENV_LOG_WARN, "%s", names_problem);
 	if (!rt->active)
 		return;
-	warn_static(&rt->policy);
+	stsenv_policy_warn_static(&rt->policy, real_get, "");
 	if (!rt->has_src)
 		stsenv_log(rt->cfg.source_bad ? STSENV_LOG_ERROR : STSENV_LOG_WARN,
 			   "%s; credential names read as unset" STSENV_SEE_STATUS, src_err->msg);
@@ -257,8 +238,7 @@ __attribute__((constructor)) static void at_load(int argc, char **argv)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
 	const struct stsenv_snap *s;
-	const char *tree, *marker, *t;
-	bool quiet;
+	const char *tree, *marker;
 
 	stsenv_rt_init();
 	if (!rt->active || !stsenv_real.setenv || !stsenv_real.unsetenv)
@@ -266,17 +246,12 @@ __attribute__((constructor)) static void at_load(int argc, char **argv)
 	s = atomic_load(&rt->cur);
 	tree = atomic_load(&rt->tree);
 	marker = real_get(STSENV_HANDOFF_VAR);
-	/* Descendants of a process without a source stay quiet about it. */
-	quiet = !rt->has_src && (rt->starts_tree || ((t = real_get(STSENV_TREE_VAR)) &&
-						     strcmp(t, STSENV_TREE_NONE) == 0));
 	/* A handed-down environment that is current stays as it is. */
 	if (!(s && marker && strcmp(marker, s->marker) == 0 &&
 	      (!tree ||
 	       (real_get(STSENV_TREE_VAR) && strcmp(real_get(STSENV_TREE_VAR), tree) == 0))))
 		stsenv_policy_place(&rt->policy, &rt->names, s, tree, real_get, stsenv_real.setenv,
 				    stsenv_real.unsetenv);
-	if (quiet)
-		stsenv_real.setenv(STSENV_TREE_VAR, STSENV_TREE_NONE, 1);
 	stsenv_rt_python_bootstrap(argc, argv);
 	remember_entries();
 }

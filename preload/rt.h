@@ -41,7 +41,6 @@ struct stsenv_rt {
 	_Atomic pid_t pid;	   /* the process whose memory this is: a vfork child
 				    * runs in its parent's, whose pid this stays */
 	bool has_src;		   /* a source is configured (fingerprint) */
-	bool starts_tree;	   /* first of its tree: says what is wrong */
 	struct stsenv_names names; /* its first-byte bitmap beside `ready` */
 	struct stsenv_config cfg;
 	struct stsenv_policy policy;

@@ -23,6 +23,13 @@ t_config_warning_once() {
 		say "$f: timeout warning x$n, $(wc -l <"$TMP/cfg1-$f.err") lines"
 		[ "$n" = 1 ] || ok=1
 	done
+	# A chain of execs (a wrapper script, pyenv's shims) is one tree too,
+	# and what tells its processes so is never in their environ.
+	under STSENV_LOG=warn sh -c 'exec sh -c "exec sh -c \"/bin/true; exec env\""' \
+		>"$TMP/cfg1-chain.out" 2>"$TMP/cfg1-chain.err"
+	n=$(lines_matching "no credential source is configured" "$TMP/cfg1-chain.err")
+	say "exec chain without a source: said x$n; environ: $(grep -c STSENV_TREE "$TMP/cfg1-chain.out") STSENV_TREE"
+	[ "$n" = 1 ] && ! grep -q STSENV_TREE "$TMP/cfg1-chain.out" || ok=1
 	n=$(lines_matching "no credential source is configured" "$TMP/cfg1-none.err")
 	say "none: no-source warning x$n"
 	[ "$n" = 1 ] && grep "no credential source" "$TMP/cfg1-none.err" | grep -q 'run `stsenv status` for details$' || ok=1
