@@ -5,6 +5,9 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 LIBDIR := $(PREFIX)/lib/stsenv
 BINDIR := $(PREFIX)/bin
+DOCDIR := $(PREFIX)/share/doc/stsenv
+MANDIR := $(PREFIX)/share/man
+LIBDIR_REL = $(shell realpath -m --relative-to=$(BINDIR) $(LIBDIR))
 
 CC ?= cc
 BUILD ?= build
@@ -12,7 +15,8 @@ OPT ?= -O2
 SAN ?=
 CFLAGS_ALL = -std=gnu11 $(OPT) -g -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
 	-D_GNU_SOURCE -DSTSENV_VERSION='"$(VERSION)"' -DSTSENV_LIBDIR='"$(LIBDIR)"' \
-	-DSTSENV_BINDIR='"$(BINDIR)"' $(SAN) $(CFLAGS)
+	-DSTSENV_BINDIR='"$(BINDIR)"' -DSTSENV_DOCDIR='"$(DOCDIR)"' \
+	-DSTSENV_LIBDIR_REL='"$(LIBDIR_REL)"' $(SAN) $(CFLAGS)
 LDLIBS_ALL = -ldl -lpthread
 
 CORE_SRC := $(wildcard core/*.c)
@@ -25,7 +29,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 PROG_SRC := $(wildcard tests/progs/*.c)
 PROG_BIN := $(PROG_SRC:tests/progs/%.c=$(BUILD)/progs/%)
 
-.PHONY: all deps test-bins test demo bench install clean format check-format
+.PHONY: all deps test-bins test demo bench install uninstall man deb clean format check-format
 all: $(BUILD)/libstsenv.so $(BUILD)/stsenv $(BUILD)/stsenv-keeper $(BUILD)/python/sitecustomize.py
 
 # Installs the Debian packages a build needs (make test, demo and bench do it).
@@ -45,12 +49,12 @@ $(BUILD)/exports.map: preload/symbols.h
 	cpp -P -DSTSENV_EXPORT_MAP $< > $@
 
 $(BUILD)/libstsenv.so: $(PRELOAD_OBJ) $(BUILD)/libstsenv-core.a $(BUILD)/exports.map
-	$(CC) $(CFLAGS_ALL) -shared -Wl,--version-script=$(BUILD)/exports.map \
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -shared -Wl,--version-script=$(BUILD)/exports.map \
 		-o $@ $(PRELOAD_OBJ) $(BUILD)/libstsenv-core.a $(LDLIBS_ALL)
 
 # The command exports one symbol, by which the preload knows not to act in it.
 $(BUILD)/stsenv: $(CLI_OBJ) $(BUILD)/libstsenv-core.a cli/dynamic.list
-	$(CC) $(CFLAGS_ALL) -Wl,--dynamic-list=cli/dynamic.list -o $@ $(CLI_OBJ) \
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -Wl,--dynamic-list=cli/dynamic.list -o $@ $(CLI_OBJ) \
 		$(BUILD)/libstsenv-core.a $(LDLIBS_ALL)
 
 # The preload finds its Python bootstrap beside itself.
@@ -98,13 +102,45 @@ bench:
 	@$(MAKE) --no-print-directory test-bins >/dev/null
 	@sh bench/run.sh
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)
+# The man pages come from --help (cli/args.c) and the README, so neither
+# can drift from them (tools/mkman.py).
+MAN := $(BUILD)/man/stsenv.1 $(BUILD)/man/stsenv.7
+man: $(MAN)
+$(BUILD)/man/stsenv.1: $(BUILD)/stsenv tools/mkman.py
+	@mkdir -p $(@D)
+	python3 tools/mkman.py cmd $(BUILD)/stsenv $(VERSION) >$@.tmp && mv $@.tmp $@
+$(BUILD)/man/stsenv.7: README.md tools/mkman.py
+	@mkdir -p $(@D)
+	python3 tools/mkman.py preload README.md $(VERSION) $(LIBDIR) >$@.tmp && mv $@.tmp $@
+
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+INSTALLED := $(BINDIR)/stsenv $(LIBDIR)/libstsenv.so $(LIBDIR)/stsenv-keeper \
+	$(LIBDIR)/python/sitecustomize.py $(MANDIR)/man1/stsenv.1 $(MANDIR)/man7/stsenv.7 \
+	$(DOCDIR)/README.md $(BASHCOMPDIR)/stsenv $(ZSHCOMPDIR)/_stsenv
+
+install: all man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(LIBDIR)/python \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(BUILD)/stsenv $(DESTDIR)$(BINDIR)/stsenv
 	install -m 0644 $(BUILD)/libstsenv.so $(DESTDIR)$(LIBDIR)/libstsenv.so
-	ln -sf ../../bin/stsenv $(DESTDIR)$(LIBDIR)/stsenv-keeper
-	install -d $(DESTDIR)$(LIBDIR)/python
+	ln -sf $(shell realpath -m --relative-to=$(LIBDIR) $(BINDIR))/stsenv $(DESTDIR)$(LIBDIR)/stsenv-keeper
 	install -m 0644 python/sitecustomize.py $(DESTDIR)$(LIBDIR)/python/sitecustomize.py
+	install -m 0644 $(BUILD)/man/stsenv.1 $(DESTDIR)$(MANDIR)/man1/stsenv.1
+	install -m 0644 $(BUILD)/man/stsenv.7 $(DESTDIR)$(MANDIR)/man7/stsenv.7
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 completion/stsenv.bash $(DESTDIR)$(BASHCOMPDIR)/stsenv
+	install -m 0644 completion/_stsenv $(DESTDIR)$(ZSHCOMPDIR)/_stsenv
+
+# A Debian package (tools/mkdeb.sh): Debian's paths and build flags.
+deb:
+	@sh tools/mkdeb.sh $(VERSION) $(BUILD)
+
+# Removes what install put there, and the directories of ours it leaves empty.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(LIBDIR)/python $(DESTDIR)$(LIBDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 format:
 	clang-format -i core/*.[ch] preload/*.[ch] cli/*.[ch] tests/unit/*.[ch] tests/progs/*.c fuzz/*.c bench/*.c

@@ -6,15 +6,54 @@
 #include "../core/marker.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-/* Every name this process serves, with its value from s (NULL: none). */
-static void for_each_name(const struct cli *c, void (*fn)(const char *, const char *, void *),
+/* Which names to print: those this process serves, of the families
+ * asked for; the marker only where a child needs it, or when asked. */
+struct pick {
+	bool fam[STSENV_FAM_COUNT];
+	bool marker;
+};
+
+static int pick_families(struct pick *p, const char *list)
+{
+	static const char *const fams[] = {[STSENV_FAM_ALIBABA_CLOUD] = "alibaba_cloud",
+					   [STSENV_FAM_ALIBABACLOUD] = "alibabacloud",
+					   [STSENV_FAM_ALICLOUD] = "alicloud",
+					   [STSENV_FAM_OSS] = "oss",
+					   [STSENV_FAM_USER] = "vars"};
+
+	p->fam[STSENV_FAM_NONE] = true; /* STSENV_EXPIRATION */
+	for (const char *at = list; at && *at;) {
+		size_t len = strcspn(at, ",");
+		int f = 0;
+
+		while (f < STSENV_FAM_NONE &&
+		       !(strlen(fams[f]) == len && strncasecmp(fams[f], at, len) == 0))
+			f++;
+		if (f == STSENV_FAM_NONE)
+			return cli_fail("--names: \"%.*s\" is not alibaba_cloud, alibabacloud, "
+					"alicloud, oss or vars; try 'stsenv env --help'",
+					(int)len, at);
+		p->fam[f] = true;
+		at += len + (at[len] == ',');
+	}
+	for (int f = 0; !list && f < STSENV_FAM_COUNT; f++)
+		p->fam[f] = true;
+	return 0;
+}
+
+/* Every name picked, with its value from s (NULL: none). */
+static void for_each_name(const struct cli *c, const struct pick *p,
+			  void (*fn)(const char *, const char *, void *),
 			  const struct stsenv_snap *s, void *arg)
 {
 	for (int i = 0; i < stsenv_names_count(&c->names); i++) {
 		const struct stsenv_name *n = stsenv_names_at(&c->names, i);
-		if (stsenv_policy_serves(&c->policy, n) && n->field != STSENV_F_TREE)
+		if (stsenv_policy_serves(&c->policy, n) && n->field != STSENV_F_TREE &&
+		    p->fam[n->family] && (n->field != STSENV_F_MARKER || p->marker))
 			fn(n->name, stsenv_policy_value(n, s, NULL), arg);
 	}
 }
@@ -88,24 +127,31 @@ static void print_json(const char *name, const char *value, void *arg)
 	cli_json_str(value);
 }
 
-int cmd_env(struct cli *c, const char *format)
+int cmd_env(struct cli *c, const struct cli_args *o)
 {
 	const struct stsenv_snap *s = stsenv_engine_get(c->engine);
 	struct stsenv_engine_status st;
-	int first = 1;
+	struct pick p = {.marker = o->marker || strcmp(o->format, "sh") == 0};
+	int first = 1, rc;
 
+	if ((rc = pick_families(&p, o->names)))
+		return rc;
 	if (!s) {
 		stsenv_engine_status(c->engine, &st);
 		/* The engine has said why, once (unless STSENV_LOG=off). */
-		return st.last_error[0] ? EXIT_OWN : cli_fail("no credential" STSENV_SEE_STATUS);
+		return st.last_error[0] ? 1 : (cli_fail("no credential" STSENV_SEE_STATUS), 1);
 	}
-	if (strcmp(format, "sh") == 0)
-		for_each_name(c, print_sh, s, NULL);
-	else if (strcmp(format, "dotenv") == 0)
-		for_each_name(c, print_dotenv, s, NULL);
+	/* Printed nothing for it, said nothing: eval "$(stsenv env)" would
+	 * leave the shell with two identities, unaware. */
+	stsenv_policy_warn_static(&c->policy, getenv,
+				  "; this shell keeps that key beside the STS names printed");
+	if (strcmp(o->format, "sh") == 0)
+		for_each_name(c, &p, print_sh, s, NULL);
+	else if (strcmp(o->format, "dotenv") == 0)
+		for_each_name(c, &p, print_dotenv, s, NULL);
 	else {
-		for_each_name(c, print_json, s, &first);
-		puts("\n}");
+		for_each_name(c, &p, print_json, s, &first);
+		puts(first ? "{}" : "\n}");
 	}
 	return fflush(stdout) == 0 ? 0 : EXIT_OWN;
 }

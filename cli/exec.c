@@ -26,11 +26,14 @@
 #ifndef STSENV_LIBDIR
 #define STSENV_LIBDIR "/usr/local/lib/stsenv"
 #endif
+#ifndef STSENV_LIBDIR_REL
+#define STSENV_LIBDIR_REL "../lib/stsenv"
+#endif
 
 /* libstsenv.so: STSENV_LIBRARY, beside this executable, or installed. */
 static void library_path(char *buf, size_t len)
 {
-	char self[PATH_MAX], *slash, a[PATH_MAX + 32], b[PATH_MAX + 32];
+	char self[PATH_MAX], *slash, a[PATH_MAX + 32], b[PATH_MAX + 96];
 	const char *cands[3], *lib = getenv("STSENV_LIBRARY");
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	struct stat st;
@@ -44,7 +47,10 @@ static void library_path(char *buf, size_t len)
 	if ((slash = strrchr(self, '/')))
 		*slash = '\0';
 	snprintf(a, sizeof(a), "%s/libstsenv.so", self);
-	snprintf(b, sizeof(b), "%s/../lib/stsenv/libstsenv.so", self);
+	/* Where make install put it relative to the command (../lib/stsenv,
+	 * or ../lib/<multiarch>/stsenv for the package), so a tree copied
+	 * elsewhere whole (an init container's volume) still finds it. */
+	snprintf(b, sizeof(b), "%s/" STSENV_LIBDIR_REL "/libstsenv.so", self);
 	cands[0] = a;
 	cands[1] = b;
 	cands[2] = STSENV_LIBDIR "/libstsenv.so";
@@ -271,6 +277,8 @@ int cmd_exec(struct cli *c, char **argv, const struct exec_opts *o)
 		/* The engine has said why, once (unless STSENV_LOG=off). */
 		return st.last_error[0] ? EXIT_OWN : cli_fail("no credential" STSENV_SEE_STATUS);
 	}
+	/* The launcher is where its tree starts: it says it, once. */
+	stsenv_policy_warn_static(&c->policy, getenv, "");
 	if (keeper_open(&k, c->engine, c->fingerprint, NULL, &err) < 0)
 		return cli_fail("cannot keep the tree's credential: %s", err.msg);
 	keeper_publish(&k);

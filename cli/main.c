@@ -21,29 +21,13 @@
  * ones who fetch, and must not start a tree of their own. */
 __attribute__((visibility("default"), used)) const char stsenv_launcher_tag[] = "stsenv";
 
-static const char usage[] =
-	"usage: stsenv [exec] [--source S] [--on-rotate=restart|SIGNAL] [--] COMMAND [ARG...]\n"
-	"       stsenv env [--source S] [--format sh|json|dotenv]\n"
-	"       stsenv status [--source S] [--json]\n"
-	"       stsenv --help | --version\n"
-	"\n"
-	"Runs COMMAND with short-lived STS credentials served through the usual\n"
-	"environment names (ALIBABA_CLOUD_ACCESS_KEY_ID, ..._SECRET,\n"
-	"ALIBABA_CLOUD_SECURITY_TOKEN and others), kept fresh while it runs.\n"
-	"Sources (STSENV_SOURCE, default auto): uri (ALIBABA_CLOUD_CREDENTIALS_URI),\n"
-	"file (STSENV_CREDENTIALS_FILE, default " STSENV_DEFAULT_FILE "),\n"
-	"oidc (ALIBABA_CLOUD_ROLE_ARN, _OIDC_PROVIDER_ARN, _OIDC_TOKEN_FILE),\n"
-	"profile (~/.alibabacloud/credentials, ~/.aliyun/config.json),\n"
-	"ecs (ALIBABA_CLOUD_ECS_METADATA).\n"
-	"--on-rotate: restart COMMAND, or send it SIGNAL, when the credential\n"
-	"rotates (for programs that read their environment only at start).\n"
-	"Exit status: COMMAND's; 125 if stsenv fails, 126 if COMMAND cannot run,\n"
-	"127 if it is not found.\n";
-
 int cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* STSENV_LOG=off silences this too (a usage error, args.c, is not). */
+	if (!stsenv_log_enabled(STSENV_LOG_ERROR))
+		return EXIT_OWN;
 	fputs("stsenv: error: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -87,8 +71,7 @@ int cli_setup(struct cli *c, const char *source)
 	return 0;
 }
 
-/* "restart", or a signal's name ("HUP", "SIGHUP") or number. */
-static int parse_on_rotate(const char *v)
+int cli_parse_on_rotate(const char *v)
 {
 	static const struct {
 		const char *name;
@@ -109,74 +92,53 @@ static int parse_on_rotate(const char *v)
 	return !*end && n > 0 && n < NSIG ? (int)n : 0;
 }
 
+/* -v and -q set STSENV_LOG for the whole tree, over what the environment
+ * says. */
+static int set_verbosity(int v)
+{
+	static const char *const levels[] = {"off", "error", "warn", "info", "debug"};
+	int at = 2 + (v < -2 ? -2 : v > 2 ? 2 : v);
+
+	if (v && setenv("STSENV_LOG", levels[at], 1) < 0)
+		return cli_fail("cannot set STSENV_LOG: %s", strerror(errno));
+	return 0;
+}
+
+/* No command: the user's shell, as aws-vault and `op run` do. */
+static char **default_command(char **argv)
+{
+	static char *shell[2];
+	const char *sh = getenv("SHELL");
+
+	if (argv[0])
+		return argv;
+	shell[0] = (char *)(sh && *sh ? sh : "/bin/sh");
+	return shell;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli c;
-	struct exec_opts eo = {0};
-	const char *source = NULL, *format = "sh", *cmd = "exec";
-	bool json = false;
-	int i = 1, rc;
+	struct cli_args o;
+	int rc;
 
 	memset(&c, 0, sizeof(c));
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		puts("stsenv " STSENV_VERSION);
-		return 0;
-	}
 	if (argc > 1 && strcmp(argv[1], "keep") == 0)
 		return cmd_keep(argc - 1, argv + 1);
-	if (argc > 1 && (strcmp(argv[1], "exec") == 0 || strcmp(argv[1], "env") == 0 ||
-			 strcmp(argv[1], "status") == 0))
-		cmd = argv[i++];
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		}
-		if (a[0] != '-')
-			break;
-		if (strcmp(a, "--source") == 0 && i + 1 < argc)
-			source = argv[++i];
-		else if (strncmp(a, "--source=", 9) == 0)
-			source = a + 9;
-		else if (strcmp(cmd, "exec") == 0 && strncmp(a, "--on-rotate=", 12) == 0) {
-			if (!(eo.on_rotate = parse_on_rotate(a + 12)))
-				return cli_fail("--on-rotate=%s: use restart or a signal (HUP, "
-						"USR1, ...)",
-						a + 12);
-		} else if (strcmp(cmd, "env") == 0 && strcmp(a, "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (strcmp(cmd, "env") == 0 && strncmp(a, "--format=", 9) == 0)
-			format = a + 9;
-		else if (strcmp(cmd, "status") == 0 && strcmp(a, "--json") == 0)
-			json = true;
-		else {
-			fprintf(stderr, "stsenv: error: unknown option %s\n%s", a, usage);
-			return EXIT_OWN;
-		}
-	}
-	if (strcmp(cmd, "env") == 0 && strcmp(format, "sh") != 0 && strcmp(format, "json") != 0 &&
-	    strcmp(format, "dotenv") != 0)
-		return cli_fail("unknown format \"%s\" (use sh, json or dotenv)", format);
-	if (strcmp(cmd, "exec") == 0 && i >= argc) {
-		fprintf(stderr, "stsenv: error: no command given\n%s", usage);
-		return EXIT_OWN;
-	}
-	if (strcmp(cmd, "exec") != 0 && i < argc)
-		return cli_fail("unexpected argument \"%s\"", argv[i]);
-	rc = cli_setup(&c, source);
-	if (strcmp(cmd, "status") == 0)
-		return cmd_status(&c, json, rc);
+	if (cli_parse_args(&o, argc, argv) < 0)
+		return o.rc;
+	if ((rc = set_verbosity(o.verbosity)))
+		return rc;
+	rc = cli_setup(&c, o.source);
+	if (strcmp(o.cmd, "status") == 0)
+		return cmd_status(&c, &o, rc);
 	if (rc) {
 		if (c.err.msg[0])
 			stsenv_log(STSENV_LOG_ERROR, "%s" STSENV_SEE_STATUS, c.err.msg);
-		return EXIT_OWN;
+		/* env, like status: 1 for no credential, 125 for a usage error. */
+		return strcmp(o.cmd, "env") == 0 && !c.cfg.source_bad ? 1 : EXIT_OWN;
 	}
-	if (strcmp(cmd, "env") == 0)
-		return cmd_env(&c, format);
-	return cmd_exec(&c, argv + i, &eo);
+	if (strcmp(o.cmd, "env") == 0)
+		return cmd_env(&c, &o);
+	return cmd_exec(&c, default_command(o.argv), &o.exec);
 }

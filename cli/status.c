@@ -2,16 +2,16 @@
 #include "cli.h"
 
 #include "../core/clock.h"
+#include "../core/log.h"
 #include "../core/marker.h"
 #include "../core/tree.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-void cli_cli_json_str(const char *s);
 
 static void duration(int64_t ms, char *buf, size_t len)
 {
@@ -19,6 +19,9 @@ static void duration(int64_t ms, char *buf, size_t len)
 
 	if (s < 0)
 		snprintf(buf, len, "%llds ago", (long long)-s);
+	else if (s >= 86400)
+		snprintf(buf, len, "%lldd%02lldh", (long long)(s / 86400),
+			 (long long)(s / 3600 % 24));
 	else if (s >= 3600)
 		snprintf(buf, len, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
 	else
@@ -53,79 +56,200 @@ static void find_delivery(struct delivery *d)
 	}
 }
 
-int cmd_status(struct cli *c, bool json, int setup_rc)
-{
+/* What status found, gathered once for both formats. */
+struct report {
+	const struct cli *c;
+	const struct stsenv_snap *s;
+	struct stsenv_engine_status st;
 	struct delivery d;
-	const struct stsenv_snap *s = NULL;
-	struct stsenv_engine_status st = {0};
-	char rid[32] = "", left[32] = "", refresh[32] = "";
+	char rid[32], left[32], refresh[32];
 	int64_t now_ms;
+	bool failing; /* the source in use answers with an error */
+};
+
+static const char *state_name(const struct report *r, int k)
+{
+	static const char *const names[] = {[STSENV_SEL_NOT_CONFIGURED] = "not_configured",
+					    [STSENV_SEL_IN_USE] = "in_use",
+					    [STSENV_SEL_BROKEN] = "failing",
+					    [STSENV_SEL_SHADOWED] = "shadowed",
+					    [STSENV_SEL_NOT_SELECTED] = "not_selected"};
+	enum stsenv_sel_state st = r->c->sel.state[k];
+
+	return st == STSENV_SEL_IN_USE && r->failing ? "failing" : names[st];
+}
+
+/* A kind's line: "in use: ..." reads wrong for a source that fails. */
+static void detail(const struct report *r, int k, char *buf, size_t len)
+{
+	if (r->c->sel.state[k] == STSENV_SEL_IN_USE && r->failing)
+		snprintf(buf, len, "configured, failing: %s", r->st.last_error);
+	else
+		snprintf(buf, len, "%s", r->c->sel.why[k]);
+}
+
+static void json_time(const char *key, bool known, long long v)
+{
+	printf(",\n  \"%s\": ", key);
+	if (known)
+		printf("%lld", v);
+	else
+		fputs("null", stdout);
+}
+
+static void print_json(const struct report *r)
+{
+	const struct cli *c = r->c;
+	const struct stsenv_snap *s = r->s;
+	char buf[448];
+
+	printf("{\n  \"version\": \"%s\",\n  \"source\": ", STSENV_VERSION);
+	if (c->sel.chosen >= 0)
+		cli_json_str(c->sel.kinds[c->sel.chosen]);
+	else
+		fputs("null", stdout);
+	printf(",\n  \"sources\": {");
+	for (int k = 0; k < STSENV_SOURCE_KINDS && c->sel.kinds[k]; k++) {
+		printf("%s\n    ", k ? "," : "");
+		cli_json_str(c->sel.kinds[k]);
+		printf(": {\"state\": \"%s\", \"detail\": ", state_name(r, k));
+		detail(r, k, buf, sizeof(buf));
+		cli_json_str(buf);
+		putchar('}');
+	}
+	printf("\n  },\n  \"credential\": %s,\n  \"access_key_id\": ", s ? "true" : "false");
+	if (s)
+		cli_json_str(r->rid);
+	else
+		fputs("null", stdout);
+	printf(",\n  \"expiration\": ");
+	if (s && s->expiration)
+		cli_json_str(s->expiration);
+	else
+		fputs("null", stdout);
+	json_time("expires_in_seconds", s && s->exp_real_ms != STSENV_NO_EXPIRY,
+		  s ? (long long)((s->exp_real_ms - r->now_ms) / 1000) : 0);
+	json_time("refresh_in_seconds", s != NULL, (long long)(r->st.next_attempt_in_ms / 1000));
+	printf(",\n  \"last_error\": ");
+	if (r->st.last_error[0])
+		cli_json_str(r->st.last_error);
+	else
+		fputs("null", stdout);
+	printf(",\n  \"static_keys\": [");
+	for (int f = 0, n = 0; f < STSENV_FAM_COUNT; f++)
+		if (c->policy.static_name[f] && c->policy.static_fam[f]) {
+			fputs(n++ ? ", " : "", stdout);
+			cli_json_str(c->policy.static_name[f]);
+		}
+	printf("],\n  \"delivery\": {\"under_stsenv\": %s, \"live_getenv\": %s, "
+	       "\"environ_at_load\": %s, \"at_exec\": %s, \"tree_page\": %s, \"handed_down\": %s}",
+	       r->d.preload || r->d.page || r->d.handed ? "true" : "false",
+	       r->d.preload ? "true" : "false", r->d.preload ? "true" : "false",
+	       r->d.preload ? "true" : "false", r->d.page ? "true" : "false",
+	       r->d.handed ? "true" : "false");
+	printf("\n}\n");
+}
+
+static void print_delivery(const struct delivery *d)
+{
+	if (!d->preload && !d->page && !d->handed) {
+		printf("this process: not under stsenv (run it as `stsenv -- COMMAND`)\n");
+		return;
+	}
+	printf("this process (the caller of stsenv status):\n");
+	printf("  live getenv, environ at load, at exec: %s\n",
+	       d->preload ? "yes (libstsenv.so is in LD_PRELOAD)" : "no (not in LD_PRELOAD)");
+	printf("  tree page:   %s%s%s\n", d->page ? "yes (keeper pid " : "no",
+	       d->page ? d->keeper : "", d->page ? ")" : "");
+	printf("  handed down: %s\n",
+	       d->handed ? "yes (its ALIBABA_CLOUD_ACCESS_KEY_ID came from stsenv)" : "no");
+}
+
+static void print_text(const struct report *r)
+{
+	const struct cli *c = r->c;
+	const struct stsenv_snap *s = r->s;
+	char buf[448];
+
+	printf("source:      %s%s\n", c->sel.chosen >= 0 ? c->sel.kinds[c->sel.chosen] : "(none)",
+	       r->failing ? " (failing)" : "");
+	for (int k = 0; k < STSENV_SOURCE_KINDS && c->sel.kinds[k]; k++) {
+		detail(r, k, buf, sizeof(buf));
+		printf("  %-9s  %s\n", c->sel.kinds[k], buf);
+	}
+	if (s) {
+		printf("credential:  %s\n", r->rid);
+		printf("expiration:  %s%s%s%s\n", s->expiration ? s->expiration : "never",
+		       r->left[0] ? " (in " : "", r->left, r->left[0] ? ")" : "");
+		printf("refresh in:  %s\n", r->refresh);
+	} else {
+		printf("credential:  none\n");
+	}
+	printf("last error:  %s\n", r->st.last_error[0] ? r->st.last_error : "none");
+	for (int f = 0; f < STSENV_FAM_COUNT; f++)
+		if (c->policy.static_name[f] && c->policy.static_fam[f])
+			printf("static key:  %s is the caller's own; its names are left alone\n",
+			       c->policy.static_name[f]);
+	print_delivery(&r->d);
+}
+
+static const char *waiting_line;
+
+/* A slow source: say what we wait for, rather than stay silent. */
+static void say_waiting(int sig)
+{
+	(void)sig;
+	if (write(STDERR_FILENO, waiting_line, strlen(waiting_line)) < 0)
+		return;
+}
+
+static const struct stsenv_snap *fetch(struct cli *c)
+{
+	struct sigaction sa = {.sa_handler = say_waiting, .sa_flags = SA_RESTART}, old;
+	char line[200];
+	const struct stsenv_snap *s;
+
+	if (!isatty(STDERR_FILENO))
+		return stsenv_engine_get(c->engine);
+	snprintf(line, sizeof(line), "stsenv: waiting for %.120s (at most %lld s)...\n",
+		 c->desc.label, (long long)(c->cfg.timeout_ms + 999) / 1000);
+	waiting_line = line;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	alarm(1);
+	s = stsenv_engine_get(c->engine);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	return s;
+}
+
+int cmd_status(struct cli *c, const struct cli_args *o, int setup_rc)
+{
+	struct report r = {.c = c};
 
 	if (!setup_rc) {
-		s = stsenv_engine_get(c->engine);
-		stsenv_engine_status(c->engine, &st);
+		/* The report says what the engine would log, and better. */
+		if (!stsenv_log_enabled(STSENV_LOG_INFO))
+			stsenv_log_setup(STSENV_LOG_OFF, NULL);
+		r.s = fetch(c);
+		stsenv_engine_status(c->engine, &r.st);
+		r.failing = !r.s && r.st.last_error[0];
 	} else {
-		snprintf(st.last_error, sizeof(st.last_error), "%s", c->err.msg);
+		snprintf(r.st.last_error, sizeof(r.st.last_error), "%s", c->err.msg);
 	}
-	now_ms = stsenv_real_ms();
-	find_delivery(&d);
-	if (s) {
-		stsenv_redact_id(s->id, rid, sizeof(rid));
-		if (s->exp_real_ms != STSENV_NO_EXPIRY)
-			duration(s->exp_real_ms - now_ms, left, sizeof(left));
-		duration(st.next_attempt_in_ms, refresh, sizeof(refresh));
+	r.now_ms = stsenv_real_ms();
+	find_delivery(&r.d);
+	if (r.s) {
+		stsenv_redact_id(r.s->id, r.rid, sizeof(r.rid));
+		if (r.s->exp_real_ms != STSENV_NO_EXPIRY)
+			duration(r.s->exp_real_ms - r.now_ms, r.left, sizeof(r.left));
+		duration(r.st.next_attempt_in_ms, r.refresh, sizeof(r.refresh));
 	}
-	if (json) {
-		printf("{\n  \"source\": ");
-		cli_json_str(c->sel.chosen >= 0 ? c->sel.kinds[c->sel.chosen] : "");
-		printf(",\n  \"sources\": {");
-		for (int k = 0; k < STSENV_SOURCE_KINDS && c->sel.kinds[k]; k++) {
-			printf("%s\n    ", k ? "," : "");
-			cli_json_str(c->sel.kinds[k]);
-			fputs(": ", stdout);
-			cli_json_str(c->sel.why[k]);
-		}
-		printf("\n  },\n  \"credential\": %s", s ? "true" : "false");
-		printf(",\n  \"access_key_id\": ");
-		cli_json_str(rid);
-		printf(",\n  \"expiration\": ");
-		cli_json_str(s && s->expiration ? s->expiration : "");
-		printf(",\n  \"expires_in_seconds\": %lld",
-		       s && s->exp_real_ms != STSENV_NO_EXPIRY
-			       ? (long long)((s->exp_real_ms - now_ms) / 1000)
-			       : -1LL);
-		printf(",\n  \"refresh_in_seconds\": %lld",
-		       s ? (long long)(st.next_attempt_in_ms / 1000) : -1LL);
-		printf(",\n  \"last_error\": ");
-		cli_json_str(st.last_error);
-		printf(",\n  \"delivery\": {\"live_getenv\": %s, \"environ_at_load\": %s, "
-		       "\"at_exec\": %s, \"tree_page\": %s, \"handed_down\": %s}",
-		       d.preload ? "true" : "false", d.preload ? "true" : "false",
-		       d.preload ? "true" : "false", d.page ? "true" : "false",
-		       d.handed ? "true" : "false");
-		printf("\n}\n");
-	} else {
-		printf("source:      %s\n",
-		       c->sel.chosen >= 0 ? c->sel.kinds[c->sel.chosen] : "(none)");
-		for (int k = 0; k < STSENV_SOURCE_KINDS && c->sel.kinds[k]; k++)
-			printf("  %-9s  %s\n", c->sel.kinds[k], c->sel.why[k]);
-		if (s) {
-			printf("credential:  %s\n", rid);
-			printf("expiration:  %s%s%s%s\n", s->expiration ? s->expiration : "never",
-			       left[0] ? " (in " : "", left, left[0] ? ")" : "");
-			printf("refresh in:  %s\n", refresh);
-		} else {
-			printf("credential:  none\n");
-		}
-		printf("last error:  %s\n", st.last_error[0] ? st.last_error : "none");
-		printf("this process (the caller of stsenv status):\n");
-		printf("  live getenv, environ at load, at exec: %s\n",
-		       d.preload ? "yes (libstsenv.so is in LD_PRELOAD)"
-				 : "no (not under stsenv: run it as `stsenv -- COMMAND`)");
-		printf("  tree page:   %s%s%s\n", d.page ? "yes (keeper pid " : "no",
-		       d.page ? d.keeper : "", d.page ? ")" : "");
-		printf("  handed down: %s\n",
-		       d.handed ? "yes (its ALIBABA_CLOUD_ACCESS_KEY_ID came from stsenv)" : "no");
-	}
-	return s ? 0 : 1;
+	if (strcmp(o->format, "json") == 0)
+		print_json(&r);
+	else
+		print_text(&r);
+	if (fflush(stdout) != 0 || c->cfg.source_bad)
+		return EXIT_OWN;
+	return r.s ? 0 : 1;
 }

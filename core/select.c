@@ -200,6 +200,38 @@ static void rest(struct stsenv_selection *sel, int from, const char *reason)
 	}
 }
 
+/* After kind k won (or broke): which later kinds are configured too, so
+ * `stsenv status` can tell a shadowed source from an absent one.  Reads
+ * the environment and files only, never the network; not in brief mode
+ * (the preload, at every process start). */
+static void shadowed(const struct stsenv_config *c, stsenv_getenv_fn get,
+		     struct stsenv_selection *sel, int k, bool automatic)
+{
+	struct stsenv_selection probe = {0};
+	struct stsenv_desc d;
+	struct stsenv_err e;
+
+	for (int r = k + 1; r < STSENV_SOURCE_KINDS && !sel->brief; r++) {
+		int rc;
+
+		if (!automatic) {
+			why(sel, r, "not selected (STSENV_SOURCE=%s)", c->source);
+			sel->state[r] = STSENV_SEL_NOT_SELECTED;
+			continue;
+		}
+		memset(&d, 0, sizeof(d));
+		rc = try_kind(r, c, get, &probe, automatic, &d, &e);
+		stsenv_desc_clear(&d);
+		if (rc == 0) {
+			snprintf(sel->why[r], sizeof(sel->why[r]), "%s", probe.why[r]);
+			continue;
+		}
+		sel->state[r] = STSENV_SEL_SHADOWED;
+		snprintf(sel->why[r], sizeof(sel->why[r]),
+			 "configured, but %s comes first in the chain", sel->kinds[k]);
+	}
+}
+
 /* No source: say what to set, and anything that looked like a mistake. */
 static int none_found(const struct stsenv_config *c, stsenv_getenv_fn get,
 		      const struct stsenv_selection *sel, int asked, struct stsenv_desc *out,
@@ -250,14 +282,16 @@ int stsenv_select(const struct stsenv_config *c, stsenv_getenv_fn get, struct st
 
 		if (!automatic && strcmp(c->source, sel->kinds[k]) != 0) {
 			why(sel, k, "not selected (STSENV_SOURCE=%s)", c->source);
+			sel->state[k] = STSENV_SEL_NOT_SELECTED;
 			continue;
 		}
 		asked = k;
 		rc = try_kind(k, c, get, sel, automatic, out, err);
 		if (rc > 0) {
 			sel->chosen = k;
+			sel->state[k] = STSENV_SEL_IN_USE;
 			why(sel, k, "in use: %.180s", out->label);
-			rest(sel, k + 1, "a source earlier in the chain is in use");
+			shadowed(c, get, sel, k, automatic);
 			return 0;
 		}
 		if (rc < 0) {
@@ -265,8 +299,9 @@ int stsenv_select(const struct stsenv_config *c, stsenv_getenv_fn get, struct st
 			if (!sel->brief)
 				snprintf(sel->why[k], sizeof(sel->why[k]), "failed: %.180s",
 					 err->msg);
-			rest(sel, k + 1, "not tried: a source earlier in the chain is configured");
+			sel->state[k] = STSENV_SEL_BROKEN;
 			stsenv_desc_clear(out);
+			shadowed(c, get, sel, k, automatic);
 			return -1;
 		}
 	}

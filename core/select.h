@@ -10,11 +10,21 @@
 
 #define STSENV_SOURCE_KINDS 5
 
+/* What `stsenv status` says of each kind of source. */
+enum stsenv_sel_state {
+	STSENV_SEL_NOT_CONFIGURED,
+	STSENV_SEL_IN_USE,
+	STSENV_SEL_BROKEN,   /* configured, and broken: nothing later is used */
+	STSENV_SEL_SHADOWED, /* configured, but one earlier in the chain wins */
+	STSENV_SEL_NOT_SELECTED,
+};
+
 struct stsenv_selection {
 	int chosen; /* index into kinds, or -1 */
 	const char *kinds[STSENV_SOURCE_KINDS];
 	char why[STSENV_SOURCE_KINDS][200]; /* for `stsenv status` */
-	bool brief;			    /* no reasons wanted: leave why empty */
+	enum stsenv_sel_state state[STSENV_SOURCE_KINDS];
+	bool brief;	/* no reasons wanted: leave why empty */
 	char note[256]; /* what looks like a mistake: a named file missing, half an OIDC role */
 };
 

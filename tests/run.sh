@@ -128,6 +128,15 @@ check source_typo_is_an_error t_source_typo_is_an_error
 check missing_source_named t_missing_source_named
 check source_error_once_and_log_off t_source_error_once
 
+# The command line and the packages (tests/it/cli.sh)
+check cli_build t_cli build
+check cli_installed t_cli installed
+check status_waits_on_terminal t_status_waits_on_terminal
+check readme_status_samples t_readme_status_samples
+check install_layout_and_uninstall t_install_layout
+check deb_package t_deb
+check deploy_recipes_name_packaged_paths t_deploy_recipes
+
 ASAN_BUILD="$ROOT/build/asan"
 if [ -d "$ASAN_BUILD/tests" ]; then
 	echo "== ASan + UBSan"

@@ -21,7 +21,10 @@ t_launcher_exit_codes() {
 	expect 143 sh -c "\"$L\" -- sh -c 'kill -TERM \$\$'"
 	expect 125 "$L" --bogus-option true
 	expect 125 "$L" --source nosuch -- true
-	expect 125 "$L"
+	# No command: the user's shell, whose status is stsenv's.
+	expect 0 env SHELL=/bin/true "$L"
+	expect 1 env SHELL=/bin/false "$L" exec
+	expect 125 "$L" --source
 	expect 0 "$L" --version
 	expect 0 "$L" --help
 	# No source at all: a clear error, status 125, the command never runs.

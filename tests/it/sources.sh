@@ -96,7 +96,7 @@ t_chain_order() {
 	printf '{"current":"p","profiles":[{"name":"p","mode":"EcsRamRole","ram_role_name":"fake-role"}]}\n' >"$TMP/home/.aliyun/config.json"
 	src() { # src ENV...: the source stsenv status picks
 		clean_env HOME="$TMP/home" "$@" "$BUILD/stsenv" status --json 2>/dev/null |
-			python3 -c "import json,sys; print(json.load(sys.stdin)['source'])"
+			python3 -c "import json,sys; print(json.load(sys.stdin)['source'] or '')"
 	}
 	U="ALIBABA_CLOUD_CREDENTIALS_URI=http://127.0.0.1:$CPORT/x"
 	F="STSENV_CREDENTIALS_FILE=$TMP/f.json"

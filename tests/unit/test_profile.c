@@ -536,7 +536,11 @@ static void test_select_brief(void)
 	CHECK_STR(a->kind, "uri");
 	CHECK_STR(b->where, a->where);
 	CHECK_STR(b->where, "http://127.0.0.1:7/c");
-	CHECK(strstr(sel.why[2], "earlier in the chain") != NULL);
+	/* Configured too, but shadowed; the file is simply absent. */
+	CHECK(sel.state[0] == STSENV_SEL_IN_USE && sel.state[2] == STSENV_SEL_SHADOWED);
+	CHECK(strstr(sel.why[2], "configured, but uri comes first in the chain") != NULL);
+	CHECK(sel.state[1] == STSENV_SEL_NOT_CONFIGURED &&
+	      strstr(sel.why[1], "/nonexistent/") != NULL);
 	stsenv_source_destroy(a);
 	stsenv_source_destroy(b);
 
@@ -547,6 +551,7 @@ static void test_select_brief(void)
 	CHECK(!a && !b);
 	CHECK_STR(e2.msg, e1.msg);
 	CHECK(strstr(sel.why[0], "failed: ") == sel.why[0]);
+	CHECK(sel.state[0] == STSENV_SEL_BROKEN && sel.state[2] == STSENV_SEL_SHADOWED);
 }
 
 int main(void)
