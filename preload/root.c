@@ -3,7 +3,7 @@
  * thread.  A thread started at load breaks unshare(CLONE_NEWUSER) and has
  * hung tcmalloc programs, and fetching in the host would load libcurl into
  * it; a keeper costs one process per tree and makes the whole tree one
- * requester (README, "One refresh per process tree").
+ * requester (doc/DESIGN.md, "One refresh per process tree").
  *
  * The keeper must not be the host's child: a host that waits for "any
  * child" would reap it, a SIGCHLD would reach the host's handler.  So an

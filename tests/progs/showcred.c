@@ -18,8 +18,11 @@ int main(int argc, char **argv)
 		time_t now = time(NULL);
 		char clock[16];
 
-		if (id)
-			snprintf(shown, sizeof(shown), "%.11s****", id);
+		/* Redacted as stsenv's log does, so the two can be matched. */
+		if (id && strlen(id) >= 8)
+			snprintf(shown, sizeof(shown), "%.5s****%c", id, id[strlen(id) - 1]);
+		else if (id)
+			snprintf(shown, sizeof(shown), "****");
 		strftime(clock, sizeof(clock), "%H:%M:%S", gmtime(&now));
 		printf("%s  ALIBABA_CLOUD_ACCESS_KEY_ID=%-16s  token: %zu bytes  expires %s\n",
 		       clock, shown, tok ? strlen(tok) : 0, exp ? exp : "-");
