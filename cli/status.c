@@ -203,13 +203,13 @@ static void say_waiting(int sig)
 		return;
 }
 
-static const struct stsenv_snap *fetch(struct cli *c)
+static const struct stsenv_snap *fetch(struct cli *c, bool say)
 {
 	struct sigaction sa = {.sa_handler = say_waiting, .sa_flags = SA_RESTART}, old;
 	char line[200];
 	const struct stsenv_snap *s;
 
-	if (!isatty(STDERR_FILENO))
+	if (!say || !isatty(STDERR_FILENO))
 		return stsenv_engine_get(c->engine);
 	snprintf(line, sizeof(line), "stsenv: waiting for %.120s (at most %lld s)...\n",
 		 c->desc.label, (long long)(c->cfg.timeout_ms + 999) / 1000);
@@ -228,10 +228,12 @@ int cmd_status(struct cli *c, const struct cli_args *o, int setup_rc)
 	struct report r = {.c = c};
 
 	if (!setup_rc) {
+		bool say = stsenv_log_enabled(STSENV_LOG_WARN); /* -qq: not even that */
+
 		/* The report says what the engine would log, and better. */
 		if (!stsenv_log_enabled(STSENV_LOG_INFO))
 			stsenv_log_setup(STSENV_LOG_OFF, NULL);
-		r.s = fetch(c);
+		r.s = fetch(c, say);
 		stsenv_engine_status(c->engine, &r.st);
 		r.failing = !r.s && r.st.last_error[0];
 	} else {
