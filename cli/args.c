@@ -194,7 +194,9 @@ int cli_parse_args(struct cli_args *o, int argc, char **argv)
 			break;
 		}
 		if (a[0] != '-' || is(a, "-")) {
-			if (named || !(is(a, "exec") || is(a, "env") || is(a, "status")))
+			/* After exec's own option, a word is the command. */
+			if (named || o->exec.on_rotate ||
+			    !(is(a, "exec") || is(a, "env") || is(a, "status")))
 				break;
 			o->cmd = a;
 			named = true;

@@ -52,6 +52,7 @@ cli_subcommands() { # global options before a subcommand; -- for a program calle
 	cli_expect 0 "^export ALIBABA_CLOUD_ACCESS_KEY_ID='STS\.g" "$S" --source uri env || ok=1
 	! grep -q "^PATH=\|^export PATH=" "$TMP/cli.out" || { say "--source uri env ran env(1)"; ok=1; }
 	cli_expect 0 "^PATH=" "$S" --source uri -- env || ok=1
+	cli_expect 0 "^PATH=" "$S" --on-rotate=HUP env || ok=1 # after exec's option: a command
 	grep -q "^ALIBABA_CLOUD_ACCESS_KEY_ID=STS\.g" "$TMP/cli.out" || ok=1
 	cli_expect 0 '"source": "uri"' "$S" -q status --format json || ok=1
 	cli_expect 0 '"source": "uri"' "$S" status --json || ok=1
