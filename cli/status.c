@@ -88,6 +88,14 @@ static void detail(const struct report *r, int k, char *buf, size_t len)
 		snprintf(buf, len, "%s", r->c->sel.why[k]);
 }
 
+static void json_str_or_null(const char *s)
+{
+	if (s)
+		cli_json_str(s);
+	else
+		fputs("null", stdout);
+}
+
 static void json_time(const char *key, bool known, long long v)
 {
 	printf(",\n  \"%s\": ", key);
@@ -104,10 +112,7 @@ static void print_json(const struct report *r)
 	char buf[448];
 
 	printf("{\n  \"version\": \"%s\",\n  \"source\": ", STSENV_VERSION);
-	if (c->sel.chosen >= 0)
-		cli_json_str(c->sel.kinds[c->sel.chosen]);
-	else
-		fputs("null", stdout);
+	json_str_or_null(c->sel.chosen >= 0 ? c->sel.kinds[c->sel.chosen] : NULL);
 	printf(",\n  \"sources\": {");
 	for (int k = 0; k < STSENV_SOURCE_KINDS && c->sel.kinds[k]; k++) {
 		printf("%s\n    ", k ? "," : "");
@@ -118,23 +123,14 @@ static void print_json(const struct report *r)
 		putchar('}');
 	}
 	printf("\n  },\n  \"credential\": %s,\n  \"access_key_id\": ", s ? "true" : "false");
-	if (s)
-		cli_json_str(r->rid);
-	else
-		fputs("null", stdout);
+	json_str_or_null(s ? r->rid : NULL);
 	printf(",\n  \"expiration\": ");
-	if (s && s->expiration)
-		cli_json_str(s->expiration);
-	else
-		fputs("null", stdout);
+	json_str_or_null(s ? s->expiration : NULL);
 	json_time("expires_in_seconds", s && s->exp_real_ms != STSENV_NO_EXPIRY,
 		  s ? (long long)((s->exp_real_ms - r->now_ms) / 1000) : 0);
 	json_time("refresh_in_seconds", s != NULL, (long long)(r->st.next_attempt_in_ms / 1000));
 	printf(",\n  \"last_error\": ");
-	if (r->st.last_error[0])
-		cli_json_str(r->st.last_error);
-	else
-		fputs("null", stdout);
+	json_str_or_null(r->st.last_error[0] ? r->st.last_error : NULL);
 	printf(",\n  \"static_keys\": [");
 	for (int f = 0, n = 0; f < STSENV_FAM_COUNT; f++)
 		if (c->policy.static_name[f] && c->policy.static_fam[f]) {

@@ -207,28 +207,29 @@ static void rest(struct stsenv_selection *sel, int from, const char *reason)
 static void shadowed(const struct stsenv_config *c, stsenv_getenv_fn get,
 		     struct stsenv_selection *sel, int k, bool automatic)
 {
+	if (sel->brief) /* before the probe below: 1.3 KiB zeroed, at every start */
+		return;
+	for (int r = k + 1; !automatic && r < STSENV_SOURCE_KINDS; r++) {
+		why(sel, r, "not selected (STSENV_SOURCE=%s)", c->source);
+		sel->state[r] = STSENV_SEL_NOT_SELECTED;
+	}
+	if (!automatic)
+		return;
+
 	struct stsenv_selection probe = {0};
 	struct stsenv_desc d;
 	struct stsenv_err e;
 
-	for (int r = k + 1; r < STSENV_SOURCE_KINDS && !sel->brief; r++) {
-		int rc;
-
-		if (!automatic) {
-			why(sel, r, "not selected (STSENV_SOURCE=%s)", c->source);
-			sel->state[r] = STSENV_SEL_NOT_SELECTED;
-			continue;
-		}
+	for (int r = k + 1; r < STSENV_SOURCE_KINDS; r++) {
 		memset(&d, 0, sizeof(d));
-		rc = try_kind(r, c, get, &probe, automatic, &d, &e);
-		stsenv_desc_clear(&d);
-		if (rc == 0) {
+		if (try_kind(r, c, get, &probe, automatic, &d, &e) == 0) {
 			snprintf(sel->why[r], sizeof(sel->why[r]), "%s", probe.why[r]);
-			continue;
+		} else {
+			sel->state[r] = STSENV_SEL_SHADOWED;
+			snprintf(sel->why[r], sizeof(sel->why[r]),
+				 "configured, but %s comes first in the chain", sel->kinds[k]);
 		}
-		sel->state[r] = STSENV_SEL_SHADOWED;
-		snprintf(sel->why[r], sizeof(sel->why[r]),
-			 "configured, but %s comes first in the chain", sel->kinds[k]);
+		stsenv_desc_clear(&d);
 	}
 }
 
