@@ -113,6 +113,8 @@ static void print_json(const struct report *r)
 
 	printf("{\n  \"version\": \"%s\",\n  \"source\": ", STSENV_VERSION);
 	json_str_or_null(c->sel.chosen >= 0 ? c->sel.kinds[c->sel.chosen] : NULL);
+	printf(",\n  \"chain\": "); /* the source described, and each role on top */
+	json_str_or_null(c->sel.chosen >= 0 ? c->desc.label : NULL);
 	printf(",\n  \"sources\": {");
 	for (int k = 0; k < STSENV_SOURCE_KINDS && c->sel.kinds[k]; k++) {
 		printf("%s\n    ", k ? "," : "");
@@ -169,6 +171,8 @@ static void print_text(const struct report *r)
 
 	printf("source:      %s%s\n", c->sel.chosen >= 0 ? c->sel.kinds[c->sel.chosen] : "(none)",
 	       r->failing ? " (failing)" : "");
+	if (c->sel.chosen >= 0 && c->desc.nroles)
+		printf("chain:       %s\n", c->desc.label);
 	for (int k = 0; k < STSENV_SOURCE_KINDS && c->sel.kinds[k]; k++) {
 		detail(r, k, buf, sizeof(buf));
 		printf("  %-9s  %s\n", c->sel.kinds[k], buf);

@@ -2,6 +2,8 @@
 
 #include "marker.h"
 
+#include <stdio.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +38,37 @@ void stsenv_desc_clear(struct stsenv_desc *d)
 	memset(d, 0, sizeof(*d));
 }
 
+int stsenv_desc_add_role(struct stsenv_desc *d, const struct stsenv_role_params *r,
+			 struct stsenv_err *err)
+{
+	const char *v[STSENV_R_SLOTS] = {r->arn,	 r->session,  r->policy,
+					 r->external_id, r->endpoint, r->region};
+	int n = d->nroles;
+	size_t len = strlen(d->label);
+	bool ok = true;
+
+	if (!r->arn || strncmp(r->arn, "acs:ram::", 9) != 0 || !strstr(r->arn, ":role/")) {
+		stsenv_err_set(err, "role ARN \"%.100s\" is not acs:ram::<account>:role/<name>",
+			       r->arn ? r->arn : "");
+		return -1;
+	}
+	if (n == STSENV_MAX_ROLES) {
+		stsenv_err_set(err, "more than %d roles in a chain", STSENV_MAX_ROLES);
+		return -1;
+	}
+	for (int j = 0; j < STSENV_R_SLOTS; j++)
+		ok = ok && stsenv_desc_set(d, STSENV_ROLE_SLOT(n, j), v[j]);
+	if (!ok) {
+		stsenv_err_set(err, "out of memory");
+		return -1;
+	}
+	d->role_duration_s[n] = r->duration_s;
+	d->role_vpc[n] = r->vpc;
+	d->nroles = n + 1;
+	snprintf(d->label + len, sizeof(d->label) - len, " -> AssumeRole %.120s", r->arn);
+	return 0;
+}
+
 static uint64_t mix(uint64_t h, uint64_t v)
 {
 	h = (h ^ v) * 0xFF51AFD7ED558CCDULL;
@@ -47,13 +80,44 @@ uint64_t stsenv_desc_fingerprint(const struct stsenv_desc *d)
 	uint64_t h = mix(mix(mix(0x5354534556465031ULL, (uint64_t)d->kind), d->flag),
 			 (uint64_t)d->duration_s);
 
+	h = mix(h, (uint64_t)d->nroles);
+	for (int r = 0; r < d->nroles; r++)
+		h = mix(mix(h, (uint64_t)d->role_duration_s[r]), d->role_vpc[r]);
+
 	for (int i = 0; i < STSENV_DESC_SLOTS; i++)
 		h = mix(mix(h, (uint64_t)i), d->v[i] ? stsenv_value_hash(d->v[i]) : 0);
 	return h ? h : 1;
 }
 
-/* Packed: "SD1", kind, flag, duration, label, then each slot; every field
- * a 4-byte length and its bytes. */
+/* Packed: "SD2", the numbers (kind, flag, duration, nroles, then each
+ * layer's duration and VPC flag), label, then each slot; every field a
+ * 4-byte length and its bytes. */
+#define NUMS (4 + 2 * STSENV_MAX_ROLES)
+
+static void nums_of(const struct stsenv_desc *d, int32_t nums[NUMS])
+{
+	nums[0] = d->kind;
+	nums[1] = d->flag;
+	nums[2] = d->duration_s;
+	nums[3] = d->nroles;
+	for (int r = 0; r < STSENV_MAX_ROLES; r++) {
+		nums[4 + 2 * r] = d->role_duration_s[r];
+		nums[5 + 2 * r] = d->role_vpc[r];
+	}
+}
+
+static bool nums_to(struct stsenv_desc *d, const int32_t nums[NUMS])
+{
+	d->kind = nums[0];
+	d->flag = nums[1] != 0;
+	d->duration_s = nums[2];
+	d->nroles = nums[3];
+	for (int r = 0; r < STSENV_MAX_ROLES; r++) {
+		d->role_duration_s[r] = nums[4 + 2 * r];
+		d->role_vpc[r] = nums[5 + 2 * r] != 0;
+	}
+	return d->nroles >= 0 && d->nroles <= STSENV_MAX_ROLES;
+}
 static bool put(char **p, char *end, const void *s, uint32_t n)
 {
 	if ((size_t)(end - *p) < 4 + (size_t)n)
@@ -71,7 +135,7 @@ static bool put_str(char **p, char *end, const char *s)
 
 size_t stsenv_desc_packed_len(const struct stsenv_desc *d)
 {
-	size_t n = 3 + 4 + 3 * sizeof(int32_t) + 4 + strlen(d->label);
+	size_t n = 3 + 4 + NUMS * sizeof(int32_t) + 4 + strlen(d->label);
 
 	for (int i = 0; i < STSENV_DESC_SLOTS; i++)
 		n += 4 + (d->v[i] ? strlen(d->v[i]) : 0);
@@ -81,11 +145,12 @@ size_t stsenv_desc_packed_len(const struct stsenv_desc *d)
 size_t stsenv_desc_pack(const struct stsenv_desc *d, char *buf, size_t len)
 {
 	char *p = buf, *end = buf + len;
-	int32_t nums[3] = {d->kind, d->flag, d->duration_s};
+	int32_t nums[NUMS];
 	bool ok = len >= 3;
 
+	nums_of(d, nums);
 	if (ok) {
-		memcpy(p, "SD1", 3);
+		memcpy(p, "SD2", 3);
 		p += 3;
 	}
 	ok = ok && put(&p, end, nums, sizeof(nums)) && put_str(&p, end, d->label);
@@ -111,18 +176,15 @@ static const char *get(const char **p, const char *end, uint32_t *n)
 bool stsenv_desc_unpack(struct stsenv_desc *d, const char *buf, size_t len)
 {
 	const char *p = buf + 3, *end = buf + len, *s;
-	int32_t nums[3];
+	int32_t nums[NUMS];
 	uint32_t n;
 
 	memset(d, 0, sizeof(*d));
-	if (len < 3 || memcmp(buf, "SD1", 3) != 0 || !(s = get(&p, end, &n)) || n != sizeof(nums))
+	if (len < 3 || memcmp(buf, "SD2", 3) != 0 || !(s = get(&p, end, &n)) || n != sizeof(nums))
 		return false;
 	memcpy(nums, s, sizeof(nums));
-	d->kind = nums[0];
-	d->flag = nums[1] != 0;
-	d->duration_s = nums[2];
-	if (!(s = get(&p, end, &n)) || n >= sizeof(d->label))
-		return false;
+	if (!nums_to(d, nums) || !(s = get(&p, end, &n)) || n >= sizeof(d->label))
+		goto bad;
 	memcpy(d->label, s, n);
 	d->label[n] = '\0';
 	for (int i = 0; i < STSENV_DESC_SLOTS; i++) {

@@ -39,15 +39,48 @@ enum { STSENV_D_ECS_ENDPOINT = 0, STSENV_D_ROLE_NAME };
 enum { STSENV_D_ID = 0, STSENV_D_SECRET, STSENV_D_TOKEN };
 enum { STSENV_D_COMMAND = 0 };
 
-#define STSENV_DESC_SLOTS 8
+/* A role assumed on top of the source (AssumeRole, signed with its
+ * credential), then on top of that role, and so on: the slots of layer r
+ * are STSENV_ROLE_SLOT(r, STSENV_R_*). */
+enum {
+	STSENV_R_ARN = 0,
+	STSENV_R_SESSION,
+	STSENV_R_POLICY,
+	STSENV_R_EXTERNAL_ID,
+	STSENV_R_ENDPOINT,
+	STSENV_R_REGION,
+	STSENV_R_SLOTS
+};
+#define STSENV_MAX_ROLES       4
+#define STSENV_BASE_SLOTS      8
+#define STSENV_ROLE_SLOT(r, j) (STSENV_BASE_SLOTS + (r)*STSENV_R_SLOTS + (j))
+#define STSENV_DESC_SLOTS      STSENV_ROLE_SLOT(STSENV_MAX_ROLES, 0)
 
 struct stsenv_desc {
 	int kind;
 	bool flag;	/* oidc: VPC endpoint; ecs: IMDSv1 disabled */
 	int duration_s; /* oidc */
+	int nroles;	/* role layers on top, each with: */
+	int role_duration_s[STSENV_MAX_ROLES];
+	bool role_vpc[STSENV_MAX_ROLES];
 	char *v[STSENV_DESC_SLOTS];
-	char label[200]; /* "uri http://host/path", "profile p (OIDC)": safe to log */
+	/* "uri http://host/path", "profile p (OIDC)", then " -> AssumeRole
+	 * <arn>" per role: safe to log */
+	char label[400];
 };
+
+/* A role layer's settings (strings copied). */
+struct stsenv_role_params {
+	const char *arn, *session, *policy, *external_id; /* NULL: none, generated */
+	const char *endpoint, *region;			  /* as for OIDC */
+	bool vpc;
+	int duration_s;
+};
+
+/* Puts a role on top of what d describes, and says so in its label: 0, or
+ * -1 with err set (too many layers, a malformed ARN, out of memory). */
+int stsenv_desc_add_role(struct stsenv_desc *d, const struct stsenv_role_params *r,
+			 struct stsenv_err *err);
 
 /* Sets slot i to a copy of s (NULL or "" leaves it empty); false on ENOMEM. */
 bool stsenv_desc_set(struct stsenv_desc *d, int i, const char *s);

@@ -23,7 +23,8 @@
 
 /* clang-format off */
 enum key { K_KIND, K_ID, K_SECRET, K_TOKEN, K_ROLE_NAME, K_ROLE_ARN, K_SESSION, K_POLICY,
-	   K_PROVIDER, K_TOKEN_FILE, K_URI, K_COMMAND, K_REGION, K_ENDPOINT, K_COUNT };
+	   K_PROVIDER, K_TOKEN_FILE, K_URI, K_COMMAND, K_REGION, K_ENDPOINT, K_SOURCE,
+	   K_EXTERNAL_ID, K_DURATION, K_COUNT };
 
 struct dialect {
 	bool ini;
@@ -32,19 +33,23 @@ struct dialect {
 
 static const struct dialect ini_d = {true, {"type", "access_key_id", "access_key_secret", NULL,
 	"role_name", "role_arn", "role_session_name", "policy", "oidc_provider_arn",
-	"oidc_token_file_path"}};
+	"oidc_token_file_path", NULL, NULL, "sts_region", "sts_endpoint", "source_profile",
+	"external_id", "duration_seconds"}};
 static const struct dialect cli_d = {false, {"mode", "access_key_id", "access_key_secret",
-	"sts_token", "ram_role_name", "ram_role_arn", "ram_session_name", NULL, "oidc_provider_arn",
-	"oidc_token_file", "credentials_uri", "process_command", "sts_region", "sts_endpoint"}};
+	"sts_token", "ram_role_name", "ram_role_arn", "ram_session_name", "policy",
+	"oidc_provider_arn", "oidc_token_file", "credentials_uri", "process_command", "sts_region",
+	"sts_endpoint", "source_profile", "external_id", "expired_seconds"}};
 
-enum act { A_AK, A_STS, A_ECS, A_OIDC, A_URI, A_PROCESS, A_NO };
+/* A_ROLE: AssumeRole signed with the profile's AccessKey, or with the
+ * credential of its source_profile (INI); A_CHAIN: with its source_profile's. */
+enum act { A_AK, A_STS, A_ECS, A_OIDC, A_URI, A_PROCESS, A_ROLE, A_CHAIN, A_NO };
 #define B(k) (1u << (k))
 static const unsigned needs[] = {
 	[A_AK] = B(K_ID) | B(K_SECRET), [A_STS] = B(K_ID) | B(K_SECRET) | B(K_TOKEN),
 	[A_OIDC] = B(K_ROLE_ARN) | B(K_PROVIDER) | B(K_TOKEN_FILE), [A_URI] = B(K_URI),
-	[A_PROCESS] = B(K_COMMAND)};
+	[A_PROCESS] = B(K_COMMAND), [A_ROLE] = B(K_ROLE_ARN),
+	[A_CHAIN] = B(K_ROLE_ARN) | B(K_SOURCE)};
 
-#define ASSUME " (AssumeRole with an AccessKey)"
 static const struct mode {
 	bool ini;
 	const char *name;
@@ -52,13 +57,13 @@ static const struct mode {
 	const char *note; /* for A_NO */
 } modes[] = {
 	{true, "access_key", A_AK, 0},		{true, "ecs_ram_role", A_ECS, 0},
-	{true, "oidc_role_arn", A_OIDC, 0},	{true, "ram_role_arn", A_NO, ASSUME},
+	{true, "oidc_role_arn", A_OIDC, 0},	{true, "ram_role_arn", A_ROLE, 0},
 	{false, "AK", A_AK, 0},			{false, "StsToken", A_STS, 0},
 	{false, "EcsRamRole", A_ECS, 0},	{false, "OIDC", A_OIDC, 0},
 	{false, "CredentialsURI", A_URI, 0},	{false, "External", A_PROCESS, 0},
-	{false, "RamRoleArn", A_NO, ASSUME},	{false, "CloudSSO", A_NO, ""},
+	{false, "RamRoleArn", A_ROLE, 0},	{false, "CloudSSO", A_NO, ""},
 	{false, "OAuth", A_NO, ""},
-	{false, "ChainableRamRoleArn", A_NO, " (AssumeRole from another profile)"},
+	{false, "ChainableRamRoleArn", A_CHAIN, 0},
 };
 /* clang-format on */
 
@@ -233,6 +238,16 @@ static int cli_profile(const char *buf, size_t len, struct profile *p, struct st
 			stsenv_err_set(err, "%s appears twice", cli_d.keys[k]);
 			goto out;
 		}
+		if (k == K_DURATION && v >= 0 && j->toks[v].type == JSMN_PRIMITIVE) {
+			/* expired_seconds is a number */
+			p->v[k] = strndup(buf + j->toks[v].start,
+					  (size_t)(j->toks[v].end - j->toks[v].start));
+			if (!p->v[k]) {
+				stsenv_err_set(err, "out of memory");
+				goto out;
+			}
+			continue;
+		}
 		if (v >= 0 && !stsenv_json_is_null(j, v) &&
 		    !(p->v[k] = stsenv_json_strdup(j, v, STSENV_MAX_TOKEN, cli_d.keys[k], err)))
 			goto out;
@@ -393,15 +408,103 @@ static bool fill(const struct mode *m, const struct profile *p, stsenv_getenv_fn
 	case A_PROCESS:
 		d->kind = STSENV_SRC_PROCESS;
 		return set(d, STSENV_D_COMMAND, v[K_COMMAND], &ok);
+	case A_ROLE:
+	case A_CHAIN:
 	case A_NO: break;
 	}
 	return false;
 }
 
+/* A source profile nests at most this deep: enough for real chains, and
+ * a loop (a profile that names itself, or two that name each other) ends. */
+#define MAX_DEPTH STSENV_MAX_ROLES
+
+static int describe(const struct profile *p, const char *path, stsenv_getenv_fn get, bool automatic,
+		    int depth, char *why, size_t whylen, struct stsenv_desc *d,
+		    struct stsenv_err *err);
+static int read_profile(const struct dialect *dl, const char *path, const char *name,
+			struct profile *p, struct stsenv_err *err);
+
+/* The source that signs a role profile's AssumeRole: its source_profile,
+ * described in full (it may hold a plain AccessKey: that only signs). */
+static int describe_source(const struct profile *p, const char *path, stsenv_getenv_fn get,
+			   int depth, struct stsenv_desc *d, struct stsenv_err *err)
+{
+	struct profile src = {.d = p->d};
+	int rc;
+
+	if (depth >= MAX_DEPTH) {
+		stsenv_err_set(err,
+			       "profile %s: source_profile chain is circular or longer than %d",
+			       p->name, MAX_DEPTH);
+		return -1;
+	}
+	set_name(&src, p->v[K_SOURCE]);
+	rc = read_profile(p->d, path, p->v[K_SOURCE], &src, err);
+	if (rc == 0)
+		stsenv_err_set(err, "profile %s: source_profile %s does not exist", p->name,
+			       src.name);
+	if (rc > 0)
+		rc = describe(&src, path, get, false, depth + 1, NULL, 0, d, err);
+	profile_clear(&src);
+	return rc > 0 ? 0 : -1;
+}
+
+/* A role profile: the signer (its AccessKey, or its source profile), then
+ * the role on top.  0, or -1 with err set. */
+static int describe_role(const struct profile *p, const struct mode *m, const char *path,
+			 stsenv_getenv_fn get, int depth, struct stsenv_desc *d,
+			 struct stsenv_err *err)
+{
+	const char *const *v = (void *)p->v;
+	char rid[64], *end;
+	long dur = v[K_DURATION] ? strtol(v[K_DURATION], &end, 10) : 0;
+
+	if (m->act == A_CHAIN || v[K_SOURCE]) {
+		if (describe_source(p, path, get, depth, d, err) < 0)
+			return -1;
+	} else if (!v[K_ID] || !v[K_SECRET]) {
+		stsenv_err_set(err, "profile %s: %s is missing", p->name,
+			       p->d->keys[v[K_ID] ? K_SECRET : K_ID]);
+		return -1;
+	} else {
+		d->kind = STSENV_SRC_STATIC;
+		if (!stsenv_desc_set(d, STSENV_D_ID, v[K_ID]) ||
+		    !stsenv_desc_set(d, STSENV_D_SECRET, v[K_SECRET])) {
+			stsenv_err_set(err, "out of memory");
+			return -1;
+		}
+		stsenv_redact_id(v[K_ID], rid, sizeof(rid));
+		snprintf(d->label, sizeof(d->label), "profile %s (AccessKey %s)", p->name, rid);
+	}
+	if (v[K_DURATION] && (*end || dur < 900 || dur > 43200)) {
+		stsenv_err_set(err, "profile %s: %s is not a number of seconds from 900 to 43200",
+			       p->name, p->d->keys[K_DURATION]);
+		return -1;
+	}
+	return stsenv_desc_add_role(
+		d,
+		&(struct stsenv_role_params){
+			.arn = v[K_ROLE_ARN],
+			.session = v[K_SESSION] ? v[K_SESSION]
+						: env(get, "ALIBABA_CLOUD_ROLE_SESSION_NAME"),
+			.policy = v[K_POLICY],
+			.external_id = v[K_EXTERNAL_ID],
+			.endpoint = v[K_ENDPOINT] || v[K_REGION]
+					    ? v[K_ENDPOINT]
+					    : env(get, "ALIBABA_CLOUD_STS_ENDPOINT"),
+			.region = v[K_REGION] ? v[K_REGION] : env(get, "ALIBABA_CLOUD_STS_REGION"),
+			.vpc = stsenv_setting_true(get, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"),
+			.duration_s = dur ? (int)dur : stsenv_duration_setting(get),
+		},
+		err);
+}
+
 /* Maps a profile onto a description: 1, 0 (a plain AccessKey skipped in
  * automatic mode), -1 with err set. */
-static int describe(const struct profile *p, stsenv_getenv_fn get, bool automatic, char *why,
-		    size_t whylen, struct stsenv_desc *d, struct stsenv_err *err)
+static int describe(const struct profile *p, const char *path, stsenv_getenv_fn get, bool automatic,
+		    int depth, char *why, size_t whylen, struct stsenv_desc *d,
+		    struct stsenv_err *err)
 {
 	const struct mode *m = mode_of(p, err);
 	char rid[64];
@@ -416,6 +519,8 @@ static int describe(const struct profile *p, stsenv_getenv_fn get, bool automati
 				 p->name);
 		return 0;
 	}
+	if (m->act == A_ROLE || m->act == A_CHAIN)
+		return describe_role(p, m, path, get, depth, d, err) < 0 ? -1 : 1;
 	if (m->act == A_URI && !stsenv_url_scheme_ok(p->v[K_URI])) {
 		stsenv_err_set(err, "profile %s: credentials_uri is not an http:// or https:// URL",
 			       p->name);
@@ -436,14 +541,30 @@ static int describe(const struct profile *p, stsenv_getenv_fn get, bool automati
 	return 1;
 }
 
+/* Profile name (NULL: config.json's current one) of the file at path, read
+ * afresh into p: 1 found, 0 not (or no such file), -1 with err set. */
+static int read_profile(const struct dialect *dl, const char *path, const char *name,
+			struct profile *p, struct stsenv_err *err)
+{
+	char *buf;
+	size_t len;
+	int rc = load(path, &buf, &len, err);
+
+	if (rc > 0) {
+		rc = dl->ini ? ini_read(buf, name ? name : "default", p, err)
+			     : cli_read(buf, len, name, p, err);
+		wipe_free(buf, len);
+	}
+	return rc;
+}
+
 int stsenv_profile_select(stsenv_getenv_fn get, bool automatic, char *why, size_t whylen,
 			  struct stsenv_desc *out, struct stsenv_err *err)
 {
 	const char *home = env(get, "HOME"), *sel = env(get, "ALIBABA_CLOUD_PROFILE");
 	const char *ini = env(get, "ALIBABA_CLOUD_CREDENTIALS_FILE");
 	struct profile p = {.d = &ini_d};
-	char path[4096], *buf;
-	size_t len;
+	char path[4096];
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -452,33 +573,25 @@ int stsenv_profile_select(stsenv_getenv_fn get, bool automatic, char *why, size_
 	set_name(&p, sel ? sel : "default");
 	if (ini) {
 		snprintf(path, sizeof(path), "%s", ini);
-		rc = load(path, &buf, &len, err);
+		rc = read_profile(&ini_d, path, sel, &p, err);
 	}
 	for (const char *f = "credentials"; !ini && home && f && !rc;
 	     f = strcmp(f, "credentials") == 0 ? "credentials.ini" : NULL) {
 		snprintf(path, sizeof(path), "%s/.alibabacloud/%s", home, f);
-		rc = load(path, &buf, &len, err);
-	}
-	if (rc > 0) {
-		rc = ini_read(buf, sel ? sel : "default", &p, err);
-		wipe_free(buf, len);
+		rc = read_profile(&ini_d, path, sel, &p, err);
 	}
 	if (rc == 0 && home) { /* the INI file does not name the profile: config.json */
 		profile_clear(&p);
 		p = (struct profile){.d = &cli_d};
 		set_name(&p, sel ? sel : "default");
 		snprintf(path, sizeof(path), "%s/.aliyun/config.json", home);
-		rc = load(path, &buf, &len, err);
-		if (rc > 0) {
-			rc = cli_read(buf, len, sel, &p, err);
-			wipe_free(buf, len);
-		}
+		rc = read_profile(&cli_d, path, sel, &p, err);
 	}
 	if (rc == 0 && why)
 		snprintf(why, whylen, "no profile %s in %s or ~/.aliyun/config.json", p.name,
 			 ini ? ini : "~/.alibabacloud/credentials");
 	else if (rc > 0)
-		rc = describe(&p, get, automatic, why, whylen, out, err);
+		rc = describe(&p, path, get, automatic, 0, why, whylen, out, err);
 	if (rc < 0) {
 		stsenv_err_prefix(err, "%s", path);
 		stsenv_desc_clear(out);

@@ -50,6 +50,33 @@ bool stsenv_desc_ecs_from_env(struct stsenv_desc *d, stsenv_getenv_fn get)
 	       stsenv_desc_set(d, STSENV_D_ROLE_NAME, env(get, "ALIBABA_CLOUD_ECS_METADATA"));
 }
 
+/* STSENV_ROLE_ARN: a role assumed on top of whichever source is chosen.
+ * 0, or -1 with err set. */
+static int env_role(stsenv_getenv_fn get, struct stsenv_desc *out, struct stsenv_err *err)
+{
+	const char *arn = env(get, "STSENV_ROLE_ARN");
+
+	if (!arn)
+		return 0;
+	/* The policy narrows what is served, not the OIDC role that signs:
+	 * narrowed, it might lose the right to assume the role. */
+	if (out->kind == STSENV_SRC_OIDC)
+		stsenv_desc_set(out, STSENV_D_POLICY, NULL);
+	return stsenv_desc_add_role(
+		out,
+		&(struct stsenv_role_params){
+			.arn = arn,
+			.session = env(get, "ALIBABA_CLOUD_ROLE_SESSION_NAME"),
+			.policy = env(get, "STSENV_POLICY"),
+			.external_id = env(get, "STSENV_ROLE_EXTERNAL_ID"),
+			.endpoint = env(get, "ALIBABA_CLOUD_STS_ENDPOINT"),
+			.region = env(get, "ALIBABA_CLOUD_STS_REGION"),
+			.vpc = stsenv_setting_true(get, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"),
+			.duration_s = stsenv_duration_setting(get),
+		},
+		err);
+}
+
 /* "kind what", what cut at 180 bytes: no printf on the start-up path. */
 /* Something that looks like a mistake, for the error if no source is
  * found: said even in brief mode (it is rare, so it may cost a printf). */
@@ -288,6 +315,8 @@ int stsenv_select(const struct stsenv_config *c, stsenv_getenv_fn get, struct st
 		}
 		asked = k;
 		rc = try_kind(k, c, get, sel, automatic, out, err);
+		if (rc > 0 && env_role(get, out, err) < 0)
+			rc = -1;
 		if (rc > 0) {
 			sel->chosen = k;
 			sel->state[k] = STSENV_SEL_IN_USE;

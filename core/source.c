@@ -4,6 +4,8 @@
 #include "source.h"
 
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 struct stsenv_source *stsenv_source_init(struct stsenv_source *base, const char *kind,
@@ -23,10 +25,11 @@ struct stsenv_source *stsenv_source_oom(void *partial, struct stsenv_err *err)
 	return NULL;
 }
 
-struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, stsenv_spawn_fn spawn,
-					      struct stsenv_err *err)
+static struct stsenv_source *base_from_desc(const struct stsenv_desc *d, stsenv_spawn_fn spawn,
+					    struct stsenv_err *err)
 {
 	struct stsenv_cred c;
+	char where[sizeof(d->label)];
 
 	switch (d->kind) {
 	case STSENV_SRC_URI: return stsenv_source_uri_new(d->v[STSENV_D_URI], err);
@@ -56,12 +59,41 @@ struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, stsen
 	case STSENV_SRC_STATIC:
 		c = (struct stsenv_cred){d->v[STSENV_D_ID], d->v[STSENV_D_SECRET],
 					 d->v[STSENV_D_TOKEN], STSENV_NO_EXPIRY};
-		return stsenv_source_static_new(&c, d->label, err);
+		/* Its own part of the label, without the roles on top. */
+		snprintf(where, sizeof(where), "%.*s",
+			 (int)(strstr(d->label, " -> ") ? strstr(d->label, " -> ") - d->label
+							: (long)strlen(d->label)),
+			 d->label);
+		return stsenv_source_static_new(&c, where, err);
 	case STSENV_SRC_PROCESS:
 		return stsenv_source_process_new(d->v[STSENV_D_COMMAND], spawn, err);
 	}
 	stsenv_err_set(err, "no credential source");
 	return NULL;
+}
+
+/* The source, then each role on top of it, each signing with the one below. */
+struct stsenv_source *stsenv_source_from_desc(const struct stsenv_desc *d, stsenv_spawn_fn spawn,
+					      struct stsenv_err *err)
+{
+	struct stsenv_source *s = base_from_desc(d, spawn, err);
+
+	for (int r = 0; s && r < d->nroles; r++) {
+		char *const *v = d->v + STSENV_ROLE_SLOT(r, 0);
+		s = stsenv_source_role_new(s,
+					   &(struct stsenv_role_params){
+						   .arn = v[STSENV_R_ARN],
+						   .session = v[STSENV_R_SESSION],
+						   .policy = v[STSENV_R_POLICY],
+						   .external_id = v[STSENV_R_EXTERNAL_ID],
+						   .endpoint = v[STSENV_R_ENDPOINT],
+						   .region = v[STSENV_R_REGION],
+						   .vpc = d->role_vpc[r],
+						   .duration_s = d->role_duration_s[r],
+					   },
+					   err);
+	}
+	return s;
 }
 
 void stsenv_source_destroy(struct stsenv_source *s)

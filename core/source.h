@@ -90,6 +90,13 @@ typedef int (*stsenv_spawn_fn)(pid_t *pid, const char *file,
 struct stsenv_source *stsenv_source_process_new(const char *command, stsenv_spawn_fn spawn,
 						struct stsenv_err *err);
 
+/* A role assumed with the credential of signer (AssumeRole): owns signer
+ * from now on, and destroys it even when it fails. */
+struct stsenv_role_params;
+struct stsenv_source *stsenv_source_role_new(struct stsenv_source *signer,
+					     const struct stsenv_role_params *p,
+					     struct stsenv_err *err);
+
 void stsenv_source_destroy(struct stsenv_source *s);
 
 #endif

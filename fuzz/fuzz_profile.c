@@ -120,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const kinds[] = {"static", "ecs", "oidc", "uri", "process"};
+	static const char *const kinds[] = {"static", "ecs", "oidc", "uri", "process", "role"};
 	struct stsenv_source *src = NULL;
 	struct stsenv_desc d;
 	struct stsenv_err err;
@@ -139,11 +139,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!prof_write(prof_paths[target], data + 1, size - 1))
 		return 0;
 	/* Values config.json shows as they are (in a where, or in the error
-	 * that refuses them): the URI, the command, the STS endpoint. */
+	 * that refuses them): the URI, the command, the STS endpoint, a role
+	 * ARN and a profile's name. */
 	marker_allowed = json && (prof_contains(data, size, "credentials_uri") ||
 				  prof_contains(data, size, "process_command") ||
 				  prof_contains(data, size, "sts_endpoint") ||
-				  prof_contains(data, size, "sts_region"));
+				  prof_contains(data, size, "sts_region") ||
+				  prof_contains(data, size, "role_arn") ||
+				  prof_contains(data, size, "source_profile"));
 
 	memset(why, 'Z', sizeof(why));
 	memset(err.msg, 'Z', sizeof(err.msg));

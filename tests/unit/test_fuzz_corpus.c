@@ -24,6 +24,9 @@
 #define LLVMFuzzerTestOneInput fuzz_page_one
 #include "../../fuzz/fuzz_page.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_sts_one
+#include "../../fuzz/fuzz_sts.c"
+#undef LLVMFuzzerTestOneInput
 
 #include "unit.h"
 
@@ -183,12 +186,18 @@ static void test_fuzz_corpus_page(void)
 	replay("page", fuzz_page_one);
 }
 
+static void test_fuzz_corpus_sts(void)
+{
+	replay("sts", fuzz_sts_one);
+}
+
 int main(void)
 {
 	RUN(test_fuzz_corpus_credjson);
 	RUN(test_fuzz_corpus_http);
 	RUN(test_fuzz_corpus_profile);
 	RUN(test_fuzz_corpus_vars);
+	RUN(test_fuzz_corpus_sts);
 	RUN(test_fuzz_corpus_page);
 	UNIT_EXIT();
 }

@@ -117,6 +117,19 @@ static void expect_source(bool automatic, const char *kind, const char *where)
 	stsenv_source_destroy(s);
 }
 
+/* The description's label, which must be want. */
+static void expect_label(bool automatic, const char *want)
+{
+	struct stsenv_desc d;
+	struct stsenv_err err;
+	char why[200];
+
+	memset(&d, 0, sizeof(d));
+	CHECK(stsenv_profile_select(fake_get, automatic, why, sizeof(why), &d, &err) == 1);
+	CHECK_STR(d.label, want);
+	stsenv_desc_clear(&d);
+}
+
 /* Builds the profile source, which must fail with an error containing want. */
 static void expect_error(const char *want)
 {
@@ -177,11 +190,23 @@ static void test_ini_sections(void)
 	    "  [ ecs ]  \n ; note\n type   =   ecs_ram_role   # why: tests\nrole_name = myrole\n"
 	    "[rrsa]\ntype = oidc_role_arn\nrole_arn = acs:ram::1:role/r\n"
 	    "oidc_provider_arn = acs:ram::1:oidc-provider/p\n"
-	    "oidc_token_file_path = /var/run/token\npolicy = {\"a\":1}\n",
+	    "oidc_token_file_path = /var/run/token\npolicy = {\"a\":1}\n"
+	    "[role]\ntype = ram_role_arn\naccess_key_id = LTAI5tExampleKeyIdx\n"
+	    "access_key_secret = " SECRET "\nrole_arn = acs:ram::1:role/data\n"
+	    "[onecs]\ntype = ram_role_arn\nsource_profile = ecs\nrole_arn = acs:ram::1:role/d2\n"
+	    "[half]\ntype = ram_role_arn\naccess_key_id = LTAI5tExampleKeyIdx\n"
+	    "role_arn = acs:ram::1:role/data\n",
 	    0600);
-	expect_error("profile default: type ram_role_arn (AssumeRole with an AccessKey) is not "
-		     "supported by stsenv yet");
-	setv("ALIBABA_CLOUD_PROFILE", "ecs");
+	expect_error("profile default: role_arn is missing");
+	setv("ALIBABA_CLOUD_PROFILE", "half");
+	expect_error("profile half: access_key_secret is missing");
+	vars[1][1] = "role";
+	expect_label(true,
+		     "profile role (AccessKey LTAI5****x) -> AssumeRole acs:ram::1:role/data");
+	expect_source(true, "role", "https://sts.aliyuncs.com");
+	vars[1][1] = "onecs";
+	expect_label(true, "profile ecs (type ecs_ram_role) -> AssumeRole acs:ram::1:role/d2");
+	vars[1][1] = "ecs";
 	expect_source(true, "ecs", "http://100.100.100.200");
 	setv("STSENV_ECS_ENDPOINT", "http://127.0.0.1:9");
 	expect_source(true, "ecs", "http://127.0.0.1:9");
@@ -269,6 +294,17 @@ static const char *cli_json =
 	"{\"name\":\"ext\",\"mode\":\"External\",\"process_command\":\"/usr/bin/helper "
 	"--key " SECRET "\"},\n"
 	"{\"name\":\"arn\",\"mode\":\"RamRoleArn\",\"access_key_id\":\"a\"},\n"
+	"{\"name\":\"arn2\",\"mode\":\"RamRoleArn\",\"access_key_id\":\"LTAI5tExampleKeyIdx\","
+	"\"access_key_secret\":\"" SECRET "\",\"ram_role_arn\":\"acs:ram::1:role/data\","
+	"\"expired_seconds\":1800,\"sts_region\":\"cn-beijing\"},\n"
+	"{\"name\":\"chain\",\"mode\":\"ChainableRamRoleArn\",\"source_profile\":\"arn2\","
+	"\"ram_role_arn\":\"acs:ram::2:role/top\"},\n"
+	"{\"name\":\"loop\",\"mode\":\"ChainableRamRoleArn\",\"source_profile\":\"loop\","
+	"\"ram_role_arn\":\"acs:ram::2:role/top\"},\n"
+	"{\"name\":\"nosrc\",\"mode\":\"ChainableRamRoleArn\",\"source_profile\":\"none\","
+	"\"ram_role_arn\":\"acs:ram::2:role/top\"},\n"
+	"{\"name\":\"badarn\",\"mode\":\"ChainableRamRoleArn\",\"source_profile\":\"ecs\","
+	"\"ram_role_arn\":\"role/top\"},\n"
 	"{\"name\":\"sso\",\"mode\":\"CloudSSO\"},\n"
 	"{\"name\":\"odd\",\"mode\":\"Quantum\"},\n"
 	"{\"name\":\"nouri\",\"mode\":\"CredentialsURI\",\"credentials_uri\":\"\"},\n"
@@ -323,8 +359,21 @@ static void test_cli(void)
 	vars[1][1] = "ext";
 	expect_source(true, "process", "/usr/bin/helper");
 	vars[1][1] = "arn";
-	expect_error(
-		"profile arn: mode RamRoleArn (AssumeRole with an AccessKey) is not supported");
+	expect_error("profile arn: ram_role_arn is missing");
+	/* A role profile: its AccessKey signs, only the role is served. */
+	vars[1][1] = "arn2";
+	expect_label(true,
+		     "profile arn2 (AccessKey LTAI5****x) -> AssumeRole acs:ram::1:role/data");
+	expect_source(true, "role", "https://sts.cn-beijing.aliyuncs.com");
+	vars[1][1] = "chain";
+	expect_label(true, "profile arn2 (AccessKey LTAI5****x) -> AssumeRole acs:ram::1:role/data "
+			   "-> AssumeRole acs:ram::2:role/top");
+	vars[1][1] = "loop";
+	expect_error("profile loop: source_profile chain is circular or longer than 4");
+	vars[1][1] = "nosrc";
+	expect_error("profile nosrc: source_profile none does not exist");
+	vars[1][1] = "badarn";
+	expect_error("role ARN \"role/top\" is not acs:ram::<account>:role/<name>");
 	vars[1][1] = "sso";
 	expect_error("profile sso: mode CloudSSO is not supported by stsenv yet");
 	vars[1][1] = "odd";
