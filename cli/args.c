@@ -33,6 +33,8 @@ static const char usage_all[] =
 	"           ALIBABA_CLOUD_OIDC_TOKEN_FILE (ACK with RRSA)\n"
 	"  profile  ~/.alibabacloud/credentials, ~/.aliyun/config.json\n"
 	"  ecs      ALIBABA_CLOUD_ECS_METADATA names the instance's RAM role\n"
+	"STSENV_ROLE_ARN=acs:ram::<account>:role/<name> assumes that role with the\n"
+	"credential of the source chosen, and serves the role's.\n"
 	"\n"
 	"Subcommands:\n"
 	"  exec     run COMMAND, the default; to run a program called env, exec or\n"
