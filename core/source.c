@@ -18,9 +18,30 @@ struct stsenv_source *stsenv_source_init(struct stsenv_source *base, const char 
 	return base;
 }
 
+void stsenv_source_own(struct stsenv_source *base, char **const fields[])
+{
+	size_t i;
+
+	for (i = 0; fields[i]; i++) {
+		/* More strings need a larger STSENV_SOURCE_OWNED: better the
+		 * first construction stops, in any test, than a silent leak. */
+		if (i == STSENV_SOURCE_OWNED)
+			abort();
+		base->owned[i] = fields[i];
+	}
+}
+
+void stsenv_source_free(struct stsenv_source *s)
+{
+	for (size_t i = 0; i < STSENV_SOURCE_OWNED && s->owned[i]; i++)
+		free(*s->owned[i]);
+	free(s);
+}
+
 struct stsenv_source *stsenv_source_oom(void *partial, struct stsenv_err *err)
 {
-	free(partial);
+	if (partial)
+		stsenv_source_free(partial);
 	stsenv_err_set(err, "out of memory");
 	return NULL;
 }

@@ -17,6 +17,9 @@ enum stsenv_fetch_rc {
 	STSENV_FETCH_UNCHANGED = 1, /* nothing new since the last OK fetch */
 };
 
+/* The most string fields a source can own (stsenv_source_own). */
+#define STSENV_SOURCE_OWNED 8
+
 struct stsenv_source;
 typedef enum stsenv_fetch_rc (*stsenv_fetch_fn)(struct stsenv_source *s, int64_t timeout_ms,
 						struct stsenv_cred *out, struct stsenv_err *err);
@@ -26,16 +29,25 @@ struct stsenv_source {
 	char where[256];  /* what it reads, safe to log (no query, no userinfo) */
 	stsenv_fetch_fn fetch;
 	void (*destroy)(struct stsenv_source *s);
+	char **owned[STSENV_SOURCE_OWNED]; /* its string fields (stsenv_source_own) */
 };
 
 /* For the sources' constructors (source.c): the last step, which sets
  * base's kind and functions and returns it (its where is set already);
  * and the way out when an allocation failed, which frees the partly built
- * source (a plain free: nothing in it yet) and says so in err. */
+ * source (calloc'd: what it owns so far) and says so in err. */
 struct stsenv_source *stsenv_source_init(struct stsenv_source *base, const char *kind,
 					 stsenv_fetch_fn fetch,
 					 void (*destroy)(struct stsenv_source *s));
 struct stsenv_source *stsenv_source_oom(void *partial, struct stsenv_err *err);
+
+/* The source owns these string fields (a NULL-terminated list of their
+ * addresses, at most STSENV_SOURCE_OWNED): one place frees them, so that
+ * no source keeps a free list of its own.  stsenv_source_free is the
+ * destroy of a source that owns nothing else: it frees the strings (NULL
+ * or set) and the source. */
+void stsenv_source_own(struct stsenv_source *base, char **const fields[]);
+void stsenv_source_free(struct stsenv_source *s);
 
 struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *err);
 

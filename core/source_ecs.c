@@ -140,15 +140,6 @@ static enum stsenv_fetch_rc ecs_fetch(struct stsenv_source *base, int64_t timeou
 	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;
 }
 
-static void ecs_destroy(struct stsenv_source *base)
-{
-	struct ecs_source *s = (struct ecs_source *)base;
-
-	free(s->endpoint);
-	free(s->role);
-	free(s);
-}
-
 struct stsenv_source *stsenv_source_ecs_new(const struct stsenv_ecs_params *p,
 					    struct stsenv_err *err)
 {
@@ -165,11 +156,9 @@ struct stsenv_source *stsenv_source_ecs_new(const struct stsenv_ecs_params *p,
 	}
 	s->role = p->role && *p->role ? strdup(p->role) : NULL;
 	s->v1_disabled = p->v1_disabled;
-	if (!s->endpoint || (p->role && *p->role && !s->role)) {
-		ecs_destroy(&s->base);
-		stsenv_err_set(err, "out of memory");
-		return NULL;
-	}
+	stsenv_source_own(&s->base, (char **const[]){&s->endpoint, &s->role, NULL});
+	if (!s->endpoint || (p->role && *p->role && !s->role))
+		return stsenv_source_oom(s, err);
 	stsenv_url_redact(s->endpoint, s->base.where, sizeof(s->base.where));
-	return stsenv_source_init(&s->base, "ecs", ecs_fetch, ecs_destroy);
+	return stsenv_source_init(&s->base, "ecs", ecs_fetch, stsenv_source_free);
 }

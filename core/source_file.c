@@ -117,20 +117,13 @@ static enum stsenv_fetch_rc file_fetch(struct stsenv_source *base, int64_t timeo
 	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;
 }
 
-static void file_destroy(struct stsenv_source *base)
-{
-	struct file_source *s = (struct file_source *)base;
-
-	free(s->path);
-	free(s);
-}
-
 struct stsenv_source *stsenv_source_file_new(const char *path, struct stsenv_err *err)
 {
 	struct file_source *s = calloc(1, sizeof(*s));
 
 	if (!s || !(s->path = strdup(path)))
 		return stsenv_source_oom(s, err);
+	stsenv_source_own(&s->base, (char **const[]){&s->path, NULL});
 	snprintf(s->base.where, sizeof(s->base.where), "%s", path);
-	return stsenv_source_init(&s->base, "file", file_fetch, file_destroy);
+	return stsenv_source_init(&s->base, "file", file_fetch, stsenv_source_free);
 }

@@ -107,19 +107,6 @@ static enum stsenv_fetch_rc oidc_fetch(struct stsenv_source *base, int64_t timeo
 	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;
 }
 
-static void oidc_destroy(struct stsenv_source *base)
-{
-	struct oidc_source *s = (struct oidc_source *)base;
-
-	free(s->role_arn);
-	free(s->provider_arn);
-	free(s->token_file);
-	free(s->session_name);
-	free(s->policy);
-	free(s->url);
-	free(s);
-}
-
 struct stsenv_source *stsenv_source_oidc_new(const struct stsenv_oidc_params *p,
 					     struct stsenv_err *err)
 {
@@ -140,12 +127,11 @@ struct stsenv_source *stsenv_source_oidc_new(const struct stsenv_oidc_params *p,
 	s->policy = p->policy && *p->policy ? strdup(p->policy) : NULL;
 	s->url = strdup(url);
 	s->duration_s = p->duration_s < 900 ? 900 : p->duration_s;
+	stsenv_source_own(&s->base, (char **const[]){&s->role_arn, &s->provider_arn, &s->token_file,
+						     &s->session_name, &s->policy, &s->url, NULL});
 	if (!s->role_arn || !s->provider_arn || !s->token_file || !s->session_name || !s->url ||
-	    (p->policy && *p->policy && !s->policy)) {
-		oidc_destroy(&s->base);
-		stsenv_err_set(err, "out of memory");
-		return NULL;
-	}
+	    (p->policy && *p->policy && !s->policy))
+		return stsenv_source_oom(s, err);
 	stsenv_url_redact(url, s->base.where, sizeof(s->base.where));
-	return stsenv_source_init(&s->base, "oidc", oidc_fetch, oidc_destroy);
+	return stsenv_source_init(&s->base, "oidc", oidc_fetch, stsenv_source_free);
 }

@@ -49,14 +49,6 @@ static enum stsenv_fetch_rc uri_fetch(struct stsenv_source *base, int64_t timeou
 	return rc < 0 ? STSENV_FETCH_ERR : STSENV_FETCH_OK;
 }
 
-static void uri_destroy(struct stsenv_source *base)
-{
-	struct uri_source *s = (struct uri_source *)base;
-
-	free(s->uri);
-	free(s);
-}
-
 struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *err)
 {
 	struct uri_source *s;
@@ -70,6 +62,7 @@ struct stsenv_source *stsenv_source_uri_new(const char *uri, struct stsenv_err *
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->uri = strdup(uri)))
 		return stsenv_source_oom(s, err);
+	stsenv_source_own(&s->base, (char **const[]){&s->uri, NULL});
 	stsenv_url_redact(uri, s->base.where, sizeof(s->base.where));
-	return stsenv_source_init(&s->base, "uri", uri_fetch, uri_destroy);
+	return stsenv_source_init(&s->base, "uri", uri_fetch, stsenv_source_free);
 }
