@@ -101,6 +101,17 @@ static inline char *fuzz_dup_exact(const uint8_t *data, size_t len)
 	return p;
 }
 
+/* Before the call under test: out filled with a pattern that its failure
+ * must leave as it is (a copy in *sentinel to compare with), err.msg with
+ * one without a NUL, so that a message left unterminated shows. */
+static inline void fuzz_poison(struct stsenv_cred *out, struct stsenv_cred *sentinel,
+			       struct stsenv_err *err)
+{
+	memset(sentinel, 0xa5, sizeof(*sentinel));
+	*out = *sentinel;
+	memset(err->msg, 'Z', sizeof(err->msg));
+}
+
 /* The error stsenv_cred_from_json_keys may give for a value it quotes
  * (Code, Expiration), computed independently from the body; true when msg
  * is such an error and it quotes what it should.  False when msg is not

@@ -64,9 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 
-	memset(&sentinel, 0xa5, sizeof(sentinel));
-	out = sentinel;
-	memset(err.msg, 'Z', sizeof(err.msg));
+	fuzz_poison(&out, &sentinel, &err);
 	rc = cj_parse(sel, buf, len, object, keys, flags, &out, &err);
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	if (rc == 0) {

@@ -38,9 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!body)
 		return 0;
 
-	memset(&sentinel, 0xa5, sizeof(sentinel));
-	out = sentinel;
-	memset(err.msg, 'Z', sizeof(err.msg));
+	fuzz_poison(&out, &sentinel, &err);
 	rc = stsenv_uri_judge(status, body, len, HTTP_WHERE, &out, &err);
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	if (status != 200) {

@@ -19,18 +19,25 @@ extern char **environ;
 
 /* libc's f, resolved at load (or now, for a call before our constructor). */
 #define REAL(f) (stsenv_real.f ? stsenv_real.f : (stsenv_rt_resolve(), stsenv_real.f))
-/* For the exec family, which an older libc may lack: ENOSYS, as a stub would. */
-#define MISSING(f) (!REAL(f) ? (errno = ENOSYS, 1) : 0)
 
-/* Runs CALL with newenv: envp with the freshest credential, or envp. */
-#define WITH_ENV(envp, newenv, CALL)                                                               \
-	do {                                                                                       \
+/* An exec or spawn wrapper: libc's name, called with args, in which env is
+ * envp with the freshest credential (or envp).  Without libc's name (an
+ * older libc) it fails as a stub would: with missing, ENOSYS in errno for
+ * the exec family, as the result for spawn. */
+#define ENV_WRAPPER(name, missing, params, args)                                                   \
+	EXPORT int name params                                                                     \
+	{                                                                                          \
+		if (!REAL(name))                                                                   \
+			return missing;                                                            \
 		char **fresh_ = stsenv_rt_exec_env(envp);                                          \
-		char *const *newenv = fresh_ ? fresh_ : (envp);                                    \
-		CALL;                                                                              \
+		char *const *env = fresh_ ? fresh_ : envp;                                         \
+		int rc_ = REAL(name) args;                                                         \
 		if (fresh_)                                                                        \
 			stsenv_rt_exec_env_done();                                                 \
-	} while (0)
+		return rc_;                                                                        \
+	}
+#define EXEC_MISSING  (errno = ENOSYS, -1)
+#define SPAWN_MISSING ENOSYS
 
 EXPORT char *getenv(const char *name)
 {
@@ -74,55 +81,28 @@ EXPORT int clearenv(void)
 
 /* ---- exec and spawn ------------------------------------------------------ */
 
-EXPORT int execve(const char *path, char *const argv[], char *const envp[])
-{
-	int rc;
-
-	if (MISSING(execve))
-		return -1;
-	WITH_ENV(envp, env, rc = REAL(execve)(path, argv, env));
-	return rc;
-}
+ENV_WRAPPER(execve, EXEC_MISSING, (const char *path, char *const argv[], char *const envp[]),
+	    (path, argv, env))
 
 EXPORT int execv(const char *path, char *const argv[])
 {
 	return execve(path, argv, environ);
 }
 
-EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
-{
-	int rc;
-
-	if (MISSING(execvpe))
-		return -1;
-	WITH_ENV(envp, env, rc = REAL(execvpe)(file, argv, env));
-	return rc;
-}
+ENV_WRAPPER(execvpe, EXEC_MISSING, (const char *file, char *const argv[], char *const envp[]),
+	    (file, argv, env))
 
 EXPORT int execvp(const char *file, char *const argv[])
 {
 	return execvpe(file, argv, environ);
 }
 
-EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
-{
-	int rc;
+ENV_WRAPPER(fexecve, EXEC_MISSING, (int fd, char *const argv[], char *const envp[]),
+	    (fd, argv, env))
 
-	if (MISSING(fexecve))
-		return -1;
-	WITH_ENV(envp, env, rc = REAL(fexecve)(fd, argv, env));
-	return rc;
-}
-
-EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
-{
-	int rc;
-
-	if (MISSING(execveat))
-		return -1;
-	WITH_ENV(envp, env, rc = REAL(execveat)(dirfd, path, argv, env, flags));
-	return rc;
-}
+ENV_WRAPPER(execveat, EXEC_MISSING,
+	    (int dirfd, const char *path, char *const argv[], char *const envp[], int flags),
+	    (dirfd, path, argv, env, flags))
 
 /* The execl family: the variadic arguments into an argv on the stack (no
  * malloc: this may be a vfork child), then as execv*.  One pointer per
@@ -166,24 +146,15 @@ EXPORT int execle(const char *path, const char *arg, ...)
 	return execve(path, argv, envp);
 }
 
-EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
-		       const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
-{
-	int rc;
+/* clang-format would read pid_t *pid, in a macro's argument, as a product. */
+/* clang-format off */
+ENV_WRAPPER(posix_spawn, SPAWN_MISSING,
+	    (pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+	     const posix_spawnattr_t *attr, char *const argv[], char *const envp[]),
+	    (pid, path, fa, attr, argv, env))
 
-	if (!REAL(posix_spawn))
-		return ENOSYS;
-	WITH_ENV(envp, env, rc = REAL(posix_spawn)(pid, path, fa, attr, argv, env));
-	return rc;
-}
-
-EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
-			const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
-{
-	int rc;
-
-	if (!REAL(posix_spawnp))
-		return ENOSYS;
-	WITH_ENV(envp, env, rc = REAL(posix_spawnp)(pid, file, fa, attr, argv, env));
-	return rc;
-}
+ENV_WRAPPER(posix_spawnp, SPAWN_MISSING,
+	    (pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+	     const posix_spawnattr_t *attr, char *const argv[], char *const envp[]),
+	    (pid, file, fa, attr, argv, env))
+/* clang-format on */
