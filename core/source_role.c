@@ -142,9 +142,10 @@ static enum stsenv_fetch_rc role_fetch(struct stsenv_source *base, int64_t timeo
 	if (!(url = calloc(1, ucap)) || !(form = calloc(1, fcap)))
 		stsenv_err_set(err, "out of memory");
 	else if (build(s, url, ucap, form, fcap, err) == 0) {
+		/* One bound for the whole chain: readers wait no longer. */
 		left = timeout_ms - (stsenv_mono_ms() - start);
-		rc = stsenv_sts_post(base->where, s->what, url, form, left < 1000 ? 1000 : left,
-				     out, err);
+		rc = stsenv_sts_post(base->where, s->what, url, form, left < 100 ? 100 : left, out,
+				     err);
 	}
 	if (form)
 		explicit_bzero(form, fcap);
@@ -159,12 +160,7 @@ static void role_destroy(struct stsenv_source *base)
 
 	stsenv_source_destroy(s->signer);
 	stsenv_cred_clear(&s->held);
-	free(s->arn);
-	free(s->session);
-	free(s->policy);
-	free(s->external_id);
-	free(s->url);
-	free(s);
+	stsenv_source_free(base);
 }
 
 static char *dup_opt(const char *v, bool *oom)
@@ -196,6 +192,8 @@ struct stsenv_source *stsenv_source_role_new(struct stsenv_source *signer,
 	s->external_id = dup_opt(p->external_id, &oom);
 	s->url = dup_opt(url, &oom);
 	s->duration_s = p->duration_s < 900 ? 3600 : p->duration_s;
+	stsenv_source_own(&s->base, (char **const[]){&s->arn, &s->session, &s->policy,
+						     &s->external_id, &s->url, NULL});
 	if (oom || !s->arn) {
 		role_destroy(&s->base);
 		stsenv_err_set(err, "out of memory");
