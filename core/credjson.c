@@ -160,6 +160,13 @@ bool stsenv_cred_error_detail(const char *body, size_t len, char *out, size_t ca
 			stsenv_json_excerpt(body + j->toks[m].start,
 					    (size_t)(j->toks[m].end - j->toks[m].start), msg,
 					    sizeof(msg));
+		/* STS's SignatureDoesNotMatch quotes the string it signed, which
+		 * holds the signer's id and token: never past that point. */
+		char *cut = strcasestr(msg, "server string to sign");
+		while (cut && cut > msg && cut[-1] == ' ')
+			cut--;
+		if (cut)
+			*cut = '\0';
 		if (code[0])
 			snprintf(out, cap, "%s%s%s", code, msg[0] ? ": " : "", msg);
 	}

@@ -1,5 +1,6 @@
 #include "desc.h"
 
+#include "credjson.h"
 #include "marker.h"
 
 #include <stdio.h>
@@ -47,9 +48,16 @@ int stsenv_desc_add_role(struct stsenv_desc *d, const struct stsenv_role_params 
 	size_t len = strlen(d->label);
 	bool ok = true;
 
-	if (!r->arn || strncmp(r->arn, "acs:ram::", 9) != 0 || !strstr(r->arn, ":role/")) {
-		stsenv_err_set(err, "role ARN \"%.100s\" is not acs:ram::<account>:role/<name>",
-			       r->arn ? r->arn : "");
+	bool sane = r->arn && strlen(r->arn) <= 256;
+
+	/* It reaches labels and logs: printable ASCII only. */
+	for (const char *c = r->arn; sane && *c; c++)
+		sane = *c > ' ' && *c < 0x7f;
+	if (!sane || strncmp(r->arn, "acs:ram::", 9) != 0 || !strstr(r->arn, ":role/")) {
+		char ex[64];
+		stsenv_json_excerpt(r->arn ? r->arn : "", r->arn ? strlen(r->arn) : 0, ex,
+				    sizeof(ex));
+		stsenv_err_set(err, "role ARN \"%s\" is not acs:ram::<account>:role/<name>", ex);
 		return -1;
 	}
 	if (n == STSENV_MAX_ROLES) {

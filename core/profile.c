@@ -5,6 +5,7 @@
 #include "profile.h"
 
 #include "select.h"
+#include "strbuf.h"
 
 #include "credjson.h"
 #include "url.h"
@@ -450,6 +451,17 @@ static int describe_source(const struct profile *p, const char *path, stsenv_get
 	return rc > 0 ? 0 : -1;
 }
 
+static void prefix_label(struct stsenv_desc *d, const char *name)
+{
+	char was[sizeof(d->label)];
+	int n;
+
+	memcpy(was, d->label, sizeof(was));
+	n = snprintf(d->label, sizeof(d->label), "profile %s: ", name);
+	if (n > 0 && (size_t)n < sizeof(d->label))
+		stsenv_copy_trunc(d->label + n, sizeof(d->label) - (size_t)n, was, strlen(was));
+}
+
 /* A role profile: the signer (its AccessKey, or its source profile), then
  * the role on top.  0, or -1 with err set. */
 static int describe_role(const struct profile *p, const struct mode *m, const char *path,
@@ -463,6 +475,8 @@ static int describe_role(const struct profile *p, const struct mode *m, const ch
 	if (m->act == A_CHAIN || v[K_SOURCE]) {
 		if (describe_source(p, path, get, depth, d, err) < 0)
 			return -1;
+		if (depth == 0) /* name the profile chosen, then its signer */
+			prefix_label(d, p->name);
 	} else if (!v[K_ID] || !v[K_SECRET]) {
 		stsenv_err_set(err, "profile %s: %s is missing", p->name,
 			       p->d->keys[v[K_ID] ? K_SECRET : K_ID]);

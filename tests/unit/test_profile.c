@@ -205,7 +205,9 @@ static void test_ini_sections(void)
 		     "profile role (AccessKey LTAI5****x) -> AssumeRole acs:ram::1:role/data");
 	expect_source(true, "role", "https://sts.aliyuncs.com");
 	vars[1][1] = "onecs";
-	expect_label(true, "profile ecs (type ecs_ram_role) -> AssumeRole acs:ram::1:role/d2");
+	expect_label(
+		true,
+		"profile onecs: profile ecs (type ecs_ram_role) -> AssumeRole acs:ram::1:role/d2");
 	vars[1][1] = "ecs";
 	expect_source(true, "ecs", "http://100.100.100.200");
 	setv("STSENV_ECS_ENDPOINT", "http://127.0.0.1:9");
@@ -366,8 +368,8 @@ static void test_cli(void)
 		     "profile arn2 (AccessKey LTAI5****x) -> AssumeRole acs:ram::1:role/data");
 	expect_source(true, "role", "https://sts.cn-beijing.aliyuncs.com");
 	vars[1][1] = "chain";
-	expect_label(true, "profile arn2 (AccessKey LTAI5****x) -> AssumeRole acs:ram::1:role/data "
-			   "-> AssumeRole acs:ram::2:role/top");
+	expect_label(true, "profile chain: profile arn2 (AccessKey LTAI5****x) -> AssumeRole "
+			   "acs:ram::1:role/data -> AssumeRole acs:ram::2:role/top");
 	vars[1][1] = "loop";
 	expect_error("profile loop: source_profile chain is circular or longer than 4");
 	vars[1][1] = "nosrc";

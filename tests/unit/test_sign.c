@@ -94,6 +94,10 @@ static void test_sts_judge(void)
 {
 	static const char denied[] = "{\"RequestId\":\"r\",\"Code\":\"NoPermission\",\"Message\":"
 				     "\"You are not authorized\",\"Secret\":\"s3cr3t\"}";
+	static const char badsig[] =
+		"{\"Code\":\"SignatureDoesNotMatch\",\"Message\":\"Specified signature is not "
+		"matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3DSTS."
+		"signer\"}";
 	static const char skew[] = "{\"Code\":\"InvalidTimeStamp.Expired\",\"Message\":\"late\"}";
 	static const char ok[] = "{\"RequestId\":\"r\",\"Credentials\":{\"AccessKeyId\":\"STS.x\","
 				 "\"AccessKeySecret\":\"sec\",\"SecurityToken\":\"tok\","
@@ -108,6 +112,11 @@ static void test_sts_judge(void)
 	CHECK(!strstr(err.msg, "s3cr3t") && !c.id);
 	CHECK(stsenv_sts_judge("h", "AssumeRole", 400, skew, strlen(skew), &c, &err) < 0);
 	CHECK(strstr(err.msg, "clock") != NULL);
+	/* The gateway quotes the string it signed: the signer's id and token. */
+	CHECK(stsenv_sts_judge("h", "AssumeRole", 400, badsig, strlen(badsig), &c, &err) < 0);
+	CHECK(strstr(err.msg, "SignatureDoesNotMatch: Specified signature is not matched with "
+			      "our calculation.") != NULL);
+	CHECK(!strstr(err.msg, "STS.signer") && !strstr(err.msg, "string to sign"));
 	CHECK(stsenv_sts_judge("h", "AssumeRole", 200, "{}", 2, &c, &err) < 0);
 	CHECK(stsenv_sts_judge("h", "AssumeRole", 200, ok, strlen(ok), &c, &err) == 0);
 	CHECK_STR(c.id, "STS.x");
