@@ -5,7 +5,10 @@ Serves rotating STS credentials over HTTP, with fault modes switchable at
 runtime through /control/mode, and optionally writes them to a JSON file.
 See --help for the command line; endpoints: GET /control/stats,
 /control/mode?set=MODE, /control/rotate, /control/history (every id minted
-and its expiration in ms); any other GET path -> credentials.
+and its expiration in ms), /control/ledger (every credential minted, with its
+secret and token, for fakecloud.py's AssumeRole to check signatures made
+with them: {AccessKeyId: {"secret", "token", "exp_ms", "gen"}}); any other
+GET path -> credentials.
 """
 import argparse
 import json
@@ -44,6 +47,7 @@ class State:
         self.mode = "ok"
         self.file_writes = 0
         self.history = {}  # id -> expiration (ms), of every credential minted
+        self.ledger = {}  # id -> secret, token, exp_ms, gen (see /control/ledger)
         self.mint()
 
     def mint(self):
@@ -66,6 +70,8 @@ class State:
             "gen": g, "exp_ms": exp_ms,
         }
         self.history[self.cred["AccessKeyId"]] = exp_ms
+        self.ledger[self.cred["AccessKeyId"]] = {
+            "secret": self.cred["AccessKeySecret"], "token": token, "exp_ms": exp_ms, "gen": g}
 
     def public(self, cred, exp_ms=None):
         """JSON-able credential (without Code) for the wire or the file."""
@@ -139,6 +145,9 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/control/history":
             with st.lock:
                 return self.reply(200, dict(st.history))
+        if url.path == "/control/ledger":
+            with st.lock:
+                return self.reply(200, {k: dict(v) for k, v in st.ledger.items()})
         if url.path == "/control/rotate":
             with st.lock:
                 st.mint()

@@ -85,6 +85,27 @@ check chain_order t_chain_order
 check profiles_oidc_and_external t_profiles
 check auto_never_probes_metadata t_auto_never_probes
 
+# Chained roles: AssumeRole signed by the source's credential (tests/it/roles.sh)
+check role_fake_sts_signature_self_test t_role_self_test
+check role_on_uri t_role_on uri
+check role_on_file t_role_on file
+check role_on_ecs t_role_on ecs
+check role_on_oidc t_role_on oidc
+check role_profile_ini_access_key t_role_profile ini-ak
+check role_profile_ini_source_profile t_role_profile ini-source
+check role_profile_cli_ramrolearn t_role_profile cli-ramrolearn
+check role_profile_cli_chainable_on_ak t_role_profile cli-chainable-ak
+check role_profile_cli_chainable_on_ecs t_role_profile cli-chainable-ecs
+check role_signer_rotates_while_role_valid t_role_signer_rotates
+check role_forbidden t_role_error forbid NoPermission "You are not authorized to do this action. You should be authorized by RAM."
+check role_missing t_role_error missing EntityNotExist.Role "The role not exists: acs:ram::1234:role/data."
+check role_clock_skew t_role_error skew InvalidTimeStamp.Expired "Specified time stamp or date value is expired."
+check role_signature_mismatch_token_not_logged t_role_error badsig SignatureDoesNotMatch ""
+check role_unchanged_no_spin t_role_unchanged
+check role_backoff_and_recovery t_role_backoff
+check role_policy_external_id_session_duration t_role_params
+check role_32_workers_one_request_per_rotation t_role_workers
+
 # Delivery (tests/it/delivery.sh)
 for p in python perl node bash dash vfork spawn bash-sleeps-past-expiry; do
 	check "children_fresh_plain_preload_$p" t_children_fresh preload "$p"
