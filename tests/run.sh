@@ -178,6 +178,9 @@ if [ -d "$ASAN_BUILD/tests" ]; then
 	check "children_fresh_plain_preload_vfork[asan]" t_children_fresh preload vfork
 	check "hostile_sibling_cannot_write_plain_preload[asan]" t_hostile_sibling preload
 	check "python_live_environ_plain_preload[asan]" t_python_live preload
+	# The keeper of a plain-preload tree signs AssumeRole: instrumented too.
+	check "role_on_ecs[asan]" t_role_on ecs
+	check "role_forbidden[asan]" t_role_error forbid NoPermission "You are not authorized"
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 if [ -d "$ROOT/build/tsan/tests" ]; then

@@ -7,6 +7,9 @@
 # tests/fakests.py minted (its /control/ledger, through --ledger-url).
 
 ROLE_ARN=acs:ram::1234:role/data
+# The launcher is the plain build, so what it runs is too ($BUILD/progs),
+# also in the ASan pass; a program under the preload alone is $PROGS, whose
+# tree's keeper is then the instrumented one.
 # A profile's long-term AccessKey: it signs AssumeRole, it is never served,
 # and neither half may appear in any output ("fakesecret" is also what the
 # suite's final check looks for in every log).
@@ -113,7 +116,7 @@ t_role_on() {
 		;;
 	esac
 	set -- "$@" STSENV_ROLE_ARN="$ROLE_ARN"
-	role_env "$@" "$BUILD/stsenv" -- "$PROGS/getenvs" ALIBABA_CLOUD_ACCESS_KEY_ID \
+	role_env "$@" "$BUILD/stsenv" -- "$BUILD/progs/getenvs" ALIBABA_CLOUD_ACCESS_KEY_ID \
 		ALIBABA_CLOUD_SECURITY_TOKEN >"$TMP/ron.out" 2>"$TMP/ron-launcher.err"
 	rc=$?
 	first=$(cloud_stat "d['role_ids'][0] if d['role_ids'] else ''")
@@ -215,7 +218,7 @@ PY
 		;;
 	esac
 	set -- HOME="$home" "$ecs" "$@"
-	role_env "$@" "$BUILD/stsenv" -- "$PROGS/getenvs" ALIBABA_CLOUD_ACCESS_KEY_ID \
+	role_env "$@" "$BUILD/stsenv" -- "$BUILD/progs/getenvs" ALIBABA_CLOUD_ACCESS_KEY_ID \
 		ALIBABA_CLOUD_ACCESS_KEY_SECRET ALIBABA_CLOUD_SECURITY_TOKEN >"$TMP/rp.out" 2>"$TMP/rp-launcher.err"
 	rc=$?
 	first=$(cloud_stat "d['role_ids'][0] if d['role_ids'] else ''")
@@ -260,7 +263,7 @@ t_role_signer_rotates() {
 	start_server rsig --ttl 20 --rotate-every 2
 	start_role_cloud --role-ttl 14
 	role_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_ROLE_ARN="$ROLE_ARN" STSENV_REFRESH_MARGIN=4 \
-		"$BUILD/stsenv" -- "$PROGS/reader" 2 13 >"$TMP/rsig.out" 2>"$TMP/rsig.err" &
+		"$BUILD/stsenv" -- "$BUILD/progs/reader" 2 13 >"$TMP/rsig.out" 2>"$TMP/rsig.err" &
 	rpid=$!
 	sleep 8.5
 	mid=$(cloud_stat "d['assume_role_requests']")
@@ -328,7 +331,7 @@ t_role_unchanged() {
 	start_role_cloud --role-ttl 10
 	cloud_mode rolesame
 	role_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_ROLE_ARN="$ROLE_ARN" STSENV_REFRESH_MARGIN=5 \
-		"$BUILD/stsenv" -- "$PROGS/reader" 2 13 >"$TMP/rsame.out" 2>"$TMP/rsame.err"
+		"$BUILD/stsenv" -- "$BUILD/progs/reader" 2 13 >"$TMP/rsame.out" 2>"$TMP/rsame.err"
 	rc=$?
 	reqs=$(cloud_stat "d['assume_role_requests']")
 	ids=$(cloud_stat "len(set(d['role_ids']))")
@@ -349,7 +352,7 @@ t_role_backoff() {
 	start_server rback --ttl 60
 	start_role_cloud --role-ttl 12
 	role_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_ROLE_ARN="$ROLE_ARN" STSENV_REFRESH_MARGIN=6 \
-		"$BUILD/stsenv" -- "$PROGS/reader" 2 14 >"$TMP/rback.out" 2>"$TMP/rback.err" &
+		"$BUILD/stsenv" -- "$BUILD/progs/reader" 2 14 >"$TMP/rback.out" 2>"$TMP/rback.err" &
 	rpid=$!
 	sleep 1
 	cloud_mode sts500
@@ -380,7 +383,7 @@ t_role_params() {
 	pol='{"Version": "1", "Statement": [{"Effect": "Allow", "Action": ["oss:Get*", "oss:List*"], "Resource": ["acs:oss:*:*:my-bucket", "acs:oss:*:*:my-bucket/~tmp/a+b c/*"]}]}'
 	role_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_ROLE_ARN="$ROLE_ARN" STSENV_POLICY="$pol" \
 		STSENV_ROLE_EXTERNAL_ID="ext-42:team/a" ALIBABA_CLOUD_ROLE_SESSION_NAME="build.42@ci-job" \
-		STSENV_DURATION=1800 "$BUILD/stsenv" -- "$PROGS/getenvs" ALIBABA_CLOUD_ACCESS_KEY_ID \
+		STSENV_DURATION=1800 "$BUILD/stsenv" -- "$BUILD/progs/getenvs" ALIBABA_CLOUD_ACCESS_KEY_ID \
 		ALIBABA_CLOUD_SECURITY_TOKEN >"$TMP/rpar1.out" 2>"$TMP/rpar1.err"
 	rc1=$?
 	a1=$(cloud_stat "d['last_assume_role']")
@@ -390,7 +393,7 @@ t_role_params() {
 		('code', 'Success')) if d['last_assume_role'].get(k) != want]")
 	now=$(date +%s)
 	role_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_ROLE_ARN="$ROLE_ARN" "$BUILD/stsenv" -- \
-		"$PROGS/getenvs" ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_SECURITY_TOKEN >"$TMP/rpar2.out" 2>"$TMP/rpar2.err"
+		"$BUILD/progs/getenvs" ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_SECURITY_TOKEN >"$TMP/rpar2.out" 2>"$TMP/rpar2.err"
 	rc2=$?
 	a2=$(cloud_stat "d['last_assume_role']")
 	bad2=$(cloud_stat "(lambda a: [k for k, ok in (
@@ -415,7 +418,7 @@ t_role_workers() {
 	start_role_cloud --role-ttl 10
 	rm -f "$TMP"/rwk.w.*
 	role_env ALIBABA_CLOUD_CREDENTIALS_URI="$URI" STSENV_ROLE_ARN="$ROLE_ARN" STSENV_REFRESH_MARGIN=4 \
-		W="$TMP/rwk.w" R="$PROGS/reader" "$BUILD/stsenv" -- sh -c '
+		W="$TMP/rwk.w" R="$BUILD/progs/reader" "$BUILD/stsenv" -- sh -c '
 		i=0
 		while [ $i -lt 32 ]; do
 			i=$((i + 1))
