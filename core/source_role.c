@@ -43,7 +43,8 @@ static int refresh_signer(struct role_source *s, int64_t timeout_ms, struct stse
 	if (rc == STSENV_FETCH_UNCHANGED && usable)
 		return 0;
 	if (rc == STSENV_FETCH_UNCHANGED)
-		stsenv_err_set(err, "its credential has expired and it has no newer one");
+		stsenv_err_set(err, "its credential expires in under %d s and it has no newer one",
+			       SIGNER_SLACK_MS / 1000);
 	/* A signer that fails while the one held is still good: sign with it. */
 	if (rc == STSENV_FETCH_ERR && usable)
 		return 0;
