@@ -525,11 +525,12 @@ static int describe(const struct profile *p, const char *path, stsenv_getenv_fn 
 
 	if (!m)
 		return -1;
-	if (m->act == A_AK && automatic) {
+	/* A long-term key is never served unasked; it may sign a role. */
+	if (m->act == A_AK && automatic && !env(get, "STSENV_ROLE_ARN")) {
 		if (why)
 			snprintf(why, whylen,
-				 "profile %s holds a static AccessKey "
-				 "(served only with STSENV_SOURCE=profile)",
+				 "profile %s holds a static AccessKey (served only with "
+				 "STSENV_SOURCE=profile; it signs STSENV_ROLE_ARN)",
 				 p->name);
 		return 0;
 	}

@@ -178,7 +178,7 @@ static void test_ini_access_key(void)
 	s = profile(true, &configured, why, &err);
 	CHECK(s == NULL && !configured);
 	CHECK_STR(why, "profile default holds a static AccessKey (served only with "
-		       "STSENV_SOURCE=profile)");
+		       "STSENV_SOURCE=profile; it signs STSENV_ROLE_ARN)");
 	CHECK(!strstr(why, SECRET) && !strstr(err.msg, SECRET));
 }
 
@@ -556,6 +556,35 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 	return remove(path);
 }
 
+/* STSENV_ROLE_ARN on a profile's plain AccessKey, in auto: the key signs,
+ * the role is served (without the role, auto skips the key). */
+static void test_select_role_on_access_key(void)
+{
+	struct stsenv_selection sel;
+	struct stsenv_config cfg;
+	struct stsenv_desc d;
+	struct stsenv_err err;
+
+	new_home();
+	put(".aliyun/config.json",
+	    "{\"current\":\"ak\",\"profiles\":[{\"name\":\"ak\",\"mode\":\"AK\","
+	    "\"access_key_id\":\"LTAI5tExampleKeyIdx\",\"access_key_secret\":\"" SECRET "\"}]}",
+	    0600);
+	setv("STSENV_CREDENTIALS_FILE", "/nonexistent/stsenv-test-credentials");
+	stsenv_config_load(&cfg, fake_get);
+	CHECK(stsenv_select(&cfg, fake_get, &sel, &d, &err) < 0);
+	setv("STSENV_ROLE_ARN", "acs:ram::1:role/data");
+	CHECK(stsenv_select(&cfg, fake_get, &sel, &d, &err) == 0);
+	CHECK(d.nroles == 1 && d.kind == STSENV_SRC_STATIC);
+	CHECK_STR(d.label, "profile ak (AccessKey LTAI5****x) -> AssumeRole acs:ram::1:role/data");
+	CHECK(!strstr(sel.why[3], SECRET));
+	stsenv_desc_clear(&d);
+	vars[nvars - 1][1] = "acs:ram::1:user/not-a-role";
+	CHECK(stsenv_select(&cfg, fake_get, &sel, &d, &err) < 0);
+	CHECK(strstr(err.msg, "is not acs:ram::<account>:role/<name>") != NULL);
+	CHECK(sel.state[3] == STSENV_SEL_BROKEN);
+}
+
 /* The preload selects without reasons (sel NULL, at every process start):
  * it must choose the same source, and fail with the same error, as the
  * launcher's status, which asks for reasons. */
@@ -624,6 +653,7 @@ int main(void)
 	RUN(test_process);
 	RUN(test_process_errors);
 	RUN(test_select_brief);
+	RUN(test_select_role_on_access_key);
 	nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	UNIT_EXIT();
 }
