@@ -40,8 +40,10 @@ mkdir -p "$STAGE/shlibs/debian"
 printf 'Source: stsenv\n\nPackage: stsenv\nArchitecture: any\n' >"$STAGE/shlibs/debian/control"
 depends=$(cd "$STAGE/shlibs" && dpkg-shlibdeps -O "$ROOTD/usr/bin/stsenv" "$ROOTD$LIBDIR/libstsenv.so" 2>/dev/null |
 	sed -n 's/^shlibs:Depends=//p')
-# libcurl is loaded with dlopen, only when an HTTP source is used.
+# libcurl is loaded with dlopen, only when an HTTP source is used, and
+# libcrypto only when a role is assumed (it signs AssumeRole).
 curl=$(dpkg-query -W -f='${Package}\n' 'libcurl4*' 2>/dev/null | grep -E '^libcurl4(t64)?$' | head -1)
+ssl=$(dpkg-query -W -f='${Package}\n' 'libssl3*' 2>/dev/null | grep -E '^libssl3(t64)?$' | head -1)
 
 mkdir -p "$ROOTD/DEBIAN"
 {
@@ -51,7 +53,7 @@ mkdir -p "$ROOTD/DEBIAN"
 	echo "Maintainer: stsenv developers <stsenv@users.noreply.github.com>"
 	echo "Installed-Size: $(du -sk --exclude=DEBIAN "$ROOTD" | cut -f1)"
 	echo "Depends: ${depends:-libc6}"
-	echo "Recommends: ${curl:-libcurl4}"
+	echo "Recommends: ${curl:-libcurl4}, ${ssl:-libssl3}"
 	echo "Section: utils"
 	echo "Priority: optional"
 	sed 's/^/ /; s/^ $/ ./; 1s/^ /Description: /' packaging/description
