@@ -95,9 +95,15 @@ int main(int argc, char **argv)
 	}
 	if (threads < 1 || threads > 64)
 		threads = 8;
+	/* Under injected malloc failures pthread_create itself fails (its TLS
+	 * is calloc'd): join only the threads that started, and read from
+	 * this one if none did. */
+	int started = 0;
 	for (int i = 0; i < threads; i++)
-		pthread_create(&t[i], NULL, run, NULL);
-	for (int i = 0; i < threads; i++)
+		started += pthread_create(&t[started], NULL, run, NULL) == 0;
+	if (!started)
+		run(NULL);
+	for (int i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
 	for (int i = 0; i < 64; i++)
 		gens += __builtin_popcountl(seen[i]);
