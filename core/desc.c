@@ -2,8 +2,7 @@
 
 #include "credjson.h"
 #include "marker.h"
-
-#include <stdio.h>
+#include "strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +43,10 @@ int stsenv_desc_add_role(struct stsenv_desc *d, const struct stsenv_role_params 
 {
 	const char *v[STSENV_R_SLOTS] = {r->arn,	 r->session,  r->policy,
 					 r->external_id, r->endpoint, r->region};
+	static const char arrow[] = " -> AssumeRole ";
 	int n = d->nroles;
 	size_t len = strlen(d->label);
-	bool ok = true;
-
-	bool sane = r->arn && strlen(r->arn) <= 256;
+	bool ok = true, sane = r->arn && strlen(r->arn) <= 256;
 
 	/* It reaches labels and logs: printable ASCII only. */
 	for (const char *c = r->arn; sane && *c; c++)
@@ -73,7 +71,12 @@ int stsenv_desc_add_role(struct stsenv_desc *d, const struct stsenv_role_params 
 	d->role_duration_s[n] = r->duration_s;
 	d->role_vpc[n] = r->vpc;
 	d->nroles = n + 1;
-	snprintf(d->label + len, sizeof(d->label) - len, " -> AssumeRole %.120s", r->arn);
+	/* Cut, never lost: the label is for people, the slots are the truth. */
+	if (len + sizeof(arrow) < sizeof(d->label)) {
+		memcpy(d->label + len, arrow, sizeof(arrow));
+		len += sizeof(arrow) - 1;
+		stsenv_copy_trunc(d->label + len, sizeof(d->label) - len, r->arn, strlen(r->arn));
+	}
 	return 0;
 }
 

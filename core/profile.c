@@ -469,6 +469,7 @@ static int describe_role(const struct profile *p, const struct mode *m, const ch
 			 struct stsenv_err *err)
 {
 	const char *const *v = (void *)p->v;
+	struct stsenv_role_params r;
 	char rid[64], *end;
 	long dur = v[K_DURATION] ? strtol(v[K_DURATION], &end, 10) : 0;
 
@@ -496,22 +497,19 @@ static int describe_role(const struct profile *p, const struct mode *m, const ch
 			       p->name, p->d->keys[K_DURATION]);
 		return -1;
 	}
-	return stsenv_desc_add_role(
-		d,
-		&(struct stsenv_role_params){
-			.arn = v[K_ROLE_ARN],
-			.session = v[K_SESSION] ? v[K_SESSION]
-						: env(get, "ALIBABA_CLOUD_ROLE_SESSION_NAME"),
-			.policy = v[K_POLICY],
-			.external_id = v[K_EXTERNAL_ID],
-			.endpoint = v[K_ENDPOINT] || v[K_REGION]
-					    ? v[K_ENDPOINT]
-					    : env(get, "ALIBABA_CLOUD_STS_ENDPOINT"),
-			.region = v[K_REGION] ? v[K_REGION] : env(get, "ALIBABA_CLOUD_STS_REGION"),
-			.vpc = stsenv_setting_true(get, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"),
-			.duration_s = dur ? (int)dur : stsenv_duration_setting(get),
-		},
-		err);
+	stsenv_role_params_from_env(&r, get);
+	r.arn = v[K_ROLE_ARN];
+	r.policy = v[K_POLICY];
+	r.external_id = v[K_EXTERNAL_ID];
+	if (v[K_SESSION])
+		r.session = v[K_SESSION];
+	if (v[K_ENDPOINT] || v[K_REGION]) { /* the profile's own STS replaces the env's */
+		r.endpoint = v[K_ENDPOINT];
+		r.region = v[K_REGION];
+	}
+	if (dur)
+		r.duration_s = (int)dur;
+	return stsenv_desc_add_role(d, &r, err);
 }
 
 /* Maps a profile onto a description: 1, 0 (a plain AccessKey skipped in

@@ -50,31 +50,34 @@ bool stsenv_desc_ecs_from_env(struct stsenv_desc *d, stsenv_getenv_fn get)
 	       stsenv_desc_set(d, STSENV_D_ROLE_NAME, env(get, "ALIBABA_CLOUD_ECS_METADATA"));
 }
 
+void stsenv_role_params_from_env(struct stsenv_role_params *r, stsenv_getenv_fn get)
+{
+	*r = (struct stsenv_role_params){
+		.arn = env(get, "STSENV_ROLE_ARN"),
+		.session = env(get, "ALIBABA_CLOUD_ROLE_SESSION_NAME"),
+		.policy = env(get, "STSENV_POLICY"),
+		.external_id = env(get, "STSENV_ROLE_EXTERNAL_ID"),
+		.endpoint = env(get, "ALIBABA_CLOUD_STS_ENDPOINT"),
+		.region = env(get, "ALIBABA_CLOUD_STS_REGION"),
+		.vpc = stsenv_setting_true(get, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"),
+		.duration_s = stsenv_duration_setting(get),
+	};
+}
+
 /* STSENV_ROLE_ARN: a role assumed on top of whichever source is chosen.
  * 0, or -1 with err set. */
 static int env_role(stsenv_getenv_fn get, struct stsenv_desc *out, struct stsenv_err *err)
 {
-	const char *arn = env(get, "STSENV_ROLE_ARN");
+	struct stsenv_role_params r;
 
-	if (!arn)
+	stsenv_role_params_from_env(&r, get);
+	if (!r.arn)
 		return 0;
 	/* The policy narrows what is served, not the OIDC role that signs:
 	 * narrowed, it might lose the right to assume the role. */
 	if (out->kind == STSENV_SRC_OIDC)
 		stsenv_desc_set(out, STSENV_D_POLICY, NULL);
-	return stsenv_desc_add_role(
-		out,
-		&(struct stsenv_role_params){
-			.arn = arn,
-			.session = env(get, "ALIBABA_CLOUD_ROLE_SESSION_NAME"),
-			.policy = env(get, "STSENV_POLICY"),
-			.external_id = env(get, "STSENV_ROLE_EXTERNAL_ID"),
-			.endpoint = env(get, "ALIBABA_CLOUD_STS_ENDPOINT"),
-			.region = env(get, "ALIBABA_CLOUD_STS_REGION"),
-			.vpc = stsenv_setting_true(get, "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"),
-			.duration_s = stsenv_duration_setting(get),
-		},
-		err);
+	return stsenv_desc_add_role(out, &r, err);
 }
 
 /* "kind what", what cut at 180 bytes: no printf on the start-up path. */

@@ -41,4 +41,9 @@ int stsenv_select(const struct stsenv_config *c, stsenv_getenv_fn get, struct st
 bool stsenv_desc_oidc_from_env(struct stsenv_desc *d, stsenv_getenv_fn get);
 bool stsenv_desc_ecs_from_env(struct stsenv_desc *d, stsenv_getenv_fn get);
 
+/* The environment's settings for a role on top (STSENV_ROLE_ARN and the
+ * rest; strings borrowed from the environment); a role profile overrides
+ * what it says itself. */
+void stsenv_role_params_from_env(struct stsenv_role_params *r, stsenv_getenv_fn get);
+
 #endif

@@ -3,8 +3,9 @@
 #include "desc.h"
 #include "source.h"
 
+#include "strbuf.h"
+
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -51,6 +52,7 @@ static struct stsenv_source *base_from_desc(const struct stsenv_desc *d, stsenv_
 {
 	struct stsenv_cred c;
 	char where[sizeof(d->label)];
+	const char *arrow;
 
 	switch (d->kind) {
 	case STSENV_SRC_URI: return stsenv_source_uri_new(d->v[STSENV_D_URI], err);
@@ -81,10 +83,9 @@ static struct stsenv_source *base_from_desc(const struct stsenv_desc *d, stsenv_
 		c = (struct stsenv_cred){d->v[STSENV_D_ID], d->v[STSENV_D_SECRET],
 					 d->v[STSENV_D_TOKEN], STSENV_NO_EXPIRY};
 		/* Its own part of the label, without the roles on top. */
-		snprintf(where, sizeof(where), "%.*s",
-			 (int)(strstr(d->label, " -> ") ? strstr(d->label, " -> ") - d->label
-							: (long)strlen(d->label)),
-			 d->label);
+		arrow = strstr(d->label, " -> ");
+		stsenv_copy_trunc(where, sizeof(where), d->label,
+				  arrow ? (size_t)(arrow - d->label) : strlen(d->label));
 		return stsenv_source_static_new(&c, where, err);
 	case STSENV_SRC_PROCESS:
 		return stsenv_source_process_new(d->v[STSENV_D_COMMAND], spawn, err);

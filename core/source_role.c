@@ -7,6 +7,7 @@
 #include "desc.h"
 #include "sign.h"
 #include "source.h"
+#include "strbuf.h"
 #include "sts.h"
 #include "timeutil.h"
 #include "url.h"
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* A signer this close to its expiry is not used: STS would refuse it. */
 #define SIGNER_SLACK_MS 10000
@@ -53,21 +53,6 @@ static int refresh_signer(struct role_source *s, int64_t timeout_ms, struct stse
 	return -1;
 }
 
-static bool nonce(char out[33])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[16];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		return false;
-	for (int i = 0; i < 16; i++) {
-		out[2 * i] = hex[r[i] >> 4];
-		out[2 * i + 1] = hex[r[i] & 15];
-	}
-	out[32] = '\0';
-	return true;
-}
-
 /* Appends each of p to buf as a form; -1 if it does not fit. */
 static int add_all(char *buf, size_t cap, size_t *len, const struct stsenv_param *p, size_t n)
 {
@@ -98,7 +83,7 @@ static int build(const struct role_source *s, char *url, size_t ucap, char *form
 
 	stsenv_format_iso8601(stsenv_real_ms(), stamp, sizeof(stamp));
 	snprintf(dur, sizeof(dur), "%d", s->duration_s);
-	if (!nonce(nc)) {
+	if (!stsenv_random_hex(nc, 32)) {
 		stsenv_err_set(err, "%s: no random numbers for the nonce", s->what);
 		return -1;
 	}

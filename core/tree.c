@@ -1,6 +1,7 @@
 #include "tree.h"
 
 #include "clock.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -8,7 +9,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -66,17 +66,7 @@ void stsenv_tree_format(const struct stsenv_tree *t, char *buf, size_t len)
 
 bool stsenv_tree_new_name(char name[STSENV_TREE_NAME + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[STSENV_TREE_NAME / 2];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		return false;
-	for (size_t i = 0; i < sizeof(r); i++) {
-		name[2 * i] = hex[r[i] >> 4];
-		name[2 * i + 1] = hex[r[i] & 15];
-	}
-	name[STSENV_TREE_NAME] = '\0';
-	return true;
+	return stsenv_random_hex(name, STSENV_TREE_NAME);
 }
 
 /* An abstract address: no file, gone with the socket. */
