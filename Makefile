@@ -155,7 +155,7 @@ clean:
 # and a fixed seed (see below).
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES := credjson http profile vars page sts
+FUZZ_NAMES := credjson http profile vars page sts httpreq
 FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_FLAGS = -std=gnu11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -D_GNU_SOURCE \
 	-DSTSENV_VERSION='"$(VERSION)"' -DSTSENV_LIBDIR='"$(LIBDIR)"' \

@@ -27,6 +27,9 @@
 #define LLVMFuzzerTestOneInput fuzz_sts_one
 #include "../../fuzz/fuzz_sts.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_httpreq_one
+#include "../../fuzz/fuzz_httpreq.c"
+#undef LLVMFuzzerTestOneInput
 
 #include "unit.h"
 
@@ -191,6 +194,11 @@ static void test_fuzz_corpus_sts(void)
 	replay("sts", fuzz_sts_one);
 }
 
+static void test_fuzz_corpus_httpreq(void)
+{
+	replay("httpreq", fuzz_httpreq_one);
+}
+
 int main(void)
 {
 	RUN(test_fuzz_corpus_credjson);
@@ -199,5 +207,6 @@ int main(void)
 	RUN(test_fuzz_corpus_vars);
 	RUN(test_fuzz_corpus_sts);
 	RUN(test_fuzz_corpus_page);
+	RUN(test_fuzz_corpus_httpreq);
 	UNIT_EXIT();
 }
