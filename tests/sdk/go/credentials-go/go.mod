@@ -1,0 +1,3 @@
+module github.com/aliyun/credentials-go
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/namesonce
+
+go 1.19
