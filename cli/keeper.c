@@ -5,6 +5,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,18 +15,37 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The keeper's second thread: the tree's socket and its credentials
+ * endpoint, neither of which ever waits for the source. */
 static void *answer_loop(void *arg)
 {
 	struct keeper *k = arg;
+	struct pollfd *fds = calloc(ENDPOINT_CONNS + 2, sizeof(*fds));
 
-	for (;;)
-		stsenv_tree_answer(k->listen_fd, k->page_fd);
+	for (;;) {
+		int timeout = 60000, n = 1;
+
+		if (!fds) { /* no memory for the endpoint: the tree's socket alone */
+			stsenv_tree_answer(k->listen_fd, k->page_fd);
+			continue;
+		}
+		fds[0] = (struct pollfd){k->listen_fd, POLLIN, 0};
+		if (k->ep.listen_fd >= 0)
+			n += endpoint_fds(&k->ep, fds + 1, &timeout);
+		if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+			continue;
+		if (fds[0].revents & POLLIN)
+			stsenv_tree_answer(k->listen_fd, k->page_fd);
+		if (k->ep.listen_fd >= 0)
+			endpoint_serve(&k->ep, fds + 1, n - 1);
+	}
 	return NULL;
 }
 
 int keeper_open(struct keeper *k, struct stsenv_engine *e, uint64_t fingerprint, const char *name,
 		struct stsenv_err *err)
 {
+	struct stsenv_err eperr = {0};
 	sigset_t all, old;
 	pthread_attr_t attr;
 	pthread_t t;
@@ -33,7 +53,7 @@ int keeper_open(struct keeper *k, struct stsenv_engine *e, uint64_t fingerprint,
 
 	memset(k, 0, sizeof(*k));
 	k->engine = e;
-	k->page_fd = k->listen_fd = -1;
+	k->page_fd = k->listen_fd = k->ep.listen_fd = -1;
 	if (name)
 		memcpy(k->tree.name, name, sizeof(k->tree.name));
 	else if (!stsenv_tree_new_name(k->tree.name)) {
@@ -42,8 +62,17 @@ int keeper_open(struct keeper *k, struct stsenv_engine *e, uint64_t fingerprint,
 	}
 	k->tree.keeper = getpid();
 	stsenv_tree_format(&k->tree, k->tree_value, sizeof(k->tree_value));
-	if (!(k->page = stsenv_page_create(fingerprint, &k->page_fd, err)))
+	/* Without an endpoint the tree still works: programs get variables. */
+	if (endpoint_listen(&k->ep, 0, &eperr) < 0)
+		stsenv_log(STSENV_LOG_WARN, "no credentials endpoint for the tree: %s", eperr.msg);
+	if (!(k->page = stsenv_page_create(fingerprint, k->ep.listen_fd >= 0 ? k->ep.url : NULL,
+					   &k->page_fd, err)))
 		return -1;
+	if (k->ep.listen_fd >= 0 && endpoint_attach(&k->ep, k->page_fd, fingerprint, &eperr) < 0) {
+		stsenv_log(STSENV_LOG_WARN, "no credentials endpoint for the tree: %s", eperr.msg);
+		close(k->ep.listen_fd);
+		k->ep.listen_fd = -1;
+	}
 	/* Before anyone sees the page: when the first attempt is (now), so a
 	 * process waiting for it knows the keeper is at work, not gone. */
 	stsenv_page_write(k->page,
@@ -141,6 +170,8 @@ void keeper_close(struct keeper *k)
 {
 	if (k->listen_fd >= 0)
 		shutdown(k->listen_fd, SHUT_RDWR);
+	if (k->ep.listen_fd >= 0)
+		shutdown(k->ep.listen_fd, SHUT_RDWR);
 	if (k->page) {
 		struct stsenv_page_update u = {.state = STSENV_PAGE_CLOSED,
 					       .error = "keeper exited"};

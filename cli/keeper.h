@@ -9,6 +9,7 @@
 #include "../core/page.h"
 #include "../core/source.h"
 #include "../core/tree.h"
+#include "endpoint.h"
 
 #include <stdbool.h>
 
@@ -19,6 +20,7 @@ struct keeper {
 	struct stsenv_tree tree;
 	char tree_value[STSENV_TREE_MAX]; /* for STSENV_TREE */
 	uint64_t published;		  /* generation last written to the page */
+	struct endpoint ep;		  /* the tree's credentials endpoint (listen_fd -1: none) */
 };
 
 /* Creates the page and listens on `name` (a new random one if NULL), and

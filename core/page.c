@@ -20,7 +20,8 @@ struct stsenv_page {
 
 /* ---- the keeper's side -------------------------------------------------- */
 
-struct stsenv_page *stsenv_page_create(uint64_t fingerprint, int *fd, struct stsenv_err *err)
+struct stsenv_page *stsenv_page_create(uint64_t fingerprint, const char *endpoint, int *fd,
+				       struct stsenv_err *err)
 {
 	struct stsenv_page *p;
 	struct stsenv_page_shared *sh;
@@ -44,6 +45,8 @@ struct stsenv_page *stsenv_page_create(uint64_t fingerprint, int *fd, struct sts
 	sh->uid = (uint32_t)geteuid();
 	sh->gid = (uint32_t)getegid();
 	sh->keeper_pid = (uint32_t)getpid();
+	if (endpoint && strlen(endpoint) < sizeof(sh->endpoint))
+		memcpy(sh->endpoint, endpoint, strlen(endpoint) + 1);
 	/* From here on only this mapping can write: not a descriptor reopened
 	 * through /proc, not mprotect, not a process that changed uid. */
 	if (fcntl(f, F_ADD_SEALS, STSENV_PAGE_SEALS) < 0) {
@@ -199,6 +202,23 @@ const struct stsenv_page_view *stsenv_page_map(int fd, uint64_t fingerprint, str
 		return NULL;
 	}
 	return (const struct stsenv_page_view *)sh;
+}
+
+bool stsenv_page_endpoint(const struct stsenv_page_view *v, char *buf, size_t len)
+{
+	static const char prefix[] = "http://127.0.0.1:";
+	const char *e = v->sh.endpoint;
+	size_t n = strnlen(e, sizeof(v->sh.endpoint));
+
+	/* Written once before the page was sealed, but trusted no more than
+	 * the rest: terminated, printable, on loopback. */
+	if (n == sizeof(v->sh.endpoint) || n >= len || strncmp(e, prefix, sizeof(prefix) - 1) != 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (e[i] <= ' ' || e[i] > '~')
+			return false;
+	memcpy(buf, e, n + 1);
+	return true;
 }
 
 uint32_t stsenv_page_version(const struct stsenv_page_view *v)

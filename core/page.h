@@ -39,14 +39,18 @@ enum stsenv_page_state {
 };
 
 #define STSENV_PAGE_ERROR_MAX 384
+/* "http://127.0.0.1:65535/" and a 32-digit capability, with room. */
+#define STSENV_PAGE_ENDPOINT_MAX 96
 
 /* ---- the keeper's side -------------------------------------------------- */
 
 struct stsenv_page;
 
 /* Creates and seals a page for credentials from the source configuration
- * with this fingerprint; *fd (close-on-exec) is what the keeper hands out. */
-struct stsenv_page *stsenv_page_create(uint64_t fingerprint, int *fd, struct stsenv_err *err);
+ * with this fingerprint, naming the tree's credentials endpoint (NULL or
+ * "": none); *fd (close-on-exec) is what the keeper hands out. */
+struct stsenv_page *stsenv_page_create(uint64_t fingerprint, const char *endpoint, int *fd,
+				       struct stsenv_err *err);
 
 struct stsenv_page_update {
 	const struct stsenv_cred *cred; /* NULL: keep the credential there */
@@ -73,6 +77,10 @@ struct stsenv_page_view;
  * uid/gid.  NULL with err set otherwise.  The caller may close fd. */
 const struct stsenv_page_view *stsenv_page_map(int fd, uint64_t fingerprint,
 					       struct stsenv_err *err);
+
+/* The tree's credentials endpoint into buf (len >= STSENV_PAGE_ENDPOINT_MAX):
+ * false if the page names none, or something that is not a loopback URL. */
+bool stsenv_page_endpoint(const struct stsenv_page_view *v, char *buf, size_t len);
 
 /* Changes with every write: wait on it with stsenv_page_wait. */
 uint32_t stsenv_page_version(const struct stsenv_page_view *v);

@@ -15,7 +15,7 @@
 #endif
 
 #define STSENV_PAGE_MAGIC   0x3247504e45535453ULL /* "STSENPG2" */
-#define STSENV_PAGE_VERSION 2
+#define STSENV_PAGE_VERSION 3
 #define STSENV_PAGE_SEALS   (F_SEAL_FUTURE_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 #define STSENV_PAGE_DATA                                                                           \
 	(STSENV_MAX_ID + STSENV_MAX_SECRET + STSENV_MAX_TOKEN + STSENV_PAGE_ERROR_MAX)
@@ -33,8 +33,9 @@ struct stsenv_page_shared {
 	uint64_t fingerprint;
 	uint32_t uid, gid;
 	uint32_t keeper_pid;
-	_Atomic uint32_t version_word; /* futex: bumped after every write */
-	_Atomic uint64_t seq;	       /* odd while a write is in progress */
+	char endpoint[STSENV_PAGE_ENDPOINT_MAX]; /* the tree's credentials URI; "" if none */
+	_Atomic uint32_t version_word;		 /* futex: bumped after every write */
+	_Atomic uint64_t seq;			 /* odd while a write is in progress */
 	/* Under seq. */
 	uint64_t generation;
 	int64_t exp_ms;

@@ -54,7 +54,7 @@ static void test_write_then_read(void)
 	struct stsenv_err err = {0};
 	struct stsenv_page_status st;
 	int fd;
-	struct stsenv_page *p = stsenv_page_create(FP, &fd, &err);
+	struct stsenv_page *p = stsenv_page_create(FP, NULL, &fd, &err);
 	const struct stsenv_page_view *v;
 	const struct stsenv_snap *s;
 	struct stsenv_cred c = cred(1, later(60));
@@ -93,7 +93,7 @@ static void test_newest_wins_not_latest_expiry(void)
 	struct stsenv_err err = {0};
 	struct stsenv_page_status st;
 	int fd;
-	struct stsenv_page *p = stsenv_page_create(FP, &fd, &err);
+	struct stsenv_page *p = stsenv_page_create(FP, NULL, &fd, &err);
 	const struct stsenv_page_view *v = stsenv_page_map(fd, FP, &err);
 	struct stsenv_cred a = cred(1, later(3600)), b = cred(2, later(600));
 	const struct stsenv_snap *s;
@@ -114,7 +114,7 @@ static void test_no_other_writer(void)
 	struct stsenv_err err = {0};
 	int fd, fd2;
 	char path[64];
-	struct stsenv_page *p = stsenv_page_create(FP, &fd, &err);
+	struct stsenv_page *p = stsenv_page_create(FP, NULL, &fd, &err);
 	const struct stsenv_page_view *v = stsenv_page_map(fd, FP, &err);
 
 	CHECK(mmap(NULL, stsenv_page_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) ==
@@ -139,7 +139,7 @@ static void test_map_refuses(void)
 {
 	struct stsenv_err err = {0};
 	int fd, plain = memfd_create("x", MFD_ALLOW_SEALING), small;
-	struct stsenv_page *p = stsenv_page_create(FP, &fd, &err);
+	struct stsenv_page *p = stsenv_page_create(FP, NULL, &fd, &err);
 
 	CHECK(p != NULL);
 	stsenv_page_destroy(p);
@@ -165,7 +165,7 @@ static struct stsenv_page_shared *good_bytes(void)
 	static _Alignas(64) char buf[sizeof(struct stsenv_page_shared)];
 	struct stsenv_err err = {0};
 	int fd;
-	struct stsenv_page *p = stsenv_page_create(FP, &fd, &err);
+	struct stsenv_page *p = stsenv_page_create(FP, NULL, &fd, &err);
 	struct stsenv_cred c = cred(9, later(60));
 	void *m;
 
@@ -268,7 +268,7 @@ static void test_no_torn_read_under_writes(void)
 	pthread_t w, rd[3];
 	int fd;
 
-	r.p = stsenv_page_create(FP, &fd, &err);
+	r.p = stsenv_page_create(FP, NULL, &fd, &err);
 	r.v = stsenv_page_map(fd, FP, &err);
 	put(r.p, &c, 1, STSENV_PAGE_OK, 0, "");
 	pthread_create(&w, NULL, writer, &r);
@@ -298,7 +298,7 @@ static void test_wait_for_a_write(void)
 {
 	struct stsenv_err err = {0};
 	int fd;
-	struct stsenv_page *p = stsenv_page_create(FP, &fd, &err);
+	struct stsenv_page *p = stsenv_page_create(FP, NULL, &fd, &err);
 	const struct stsenv_page_view *v = stsenv_page_map(fd, FP, &err);
 	uint32_t seen = stsenv_page_version(v);
 	int64_t t0 = stsenv_mono_ms();

@@ -127,7 +127,7 @@ static void test_page_over_the_socket(void)
 	int fd;
 
 	CHECK(stsenv_tree_new_name(t.name));
-	page = stsenv_page_create(7, &s.page_fd, &err);
+	page = stsenv_page_create(7, NULL, &s.page_fd, &err);
 	CHECK(page != NULL);
 	s.listen_fd = stsenv_tree_listen(t.name, &err);
 	CHECK(s.listen_fd >= 0);
