@@ -4,12 +4,16 @@
  * before `--`, so `stsenv -- env` runs env(1). */
 #include "cli.h"
 
+#include "../core/delivery.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char usage_all[] =
-	"usage: stsenv [OPTIONS] [exec [--on-rotate=restart|SIGNAL]] [--] [COMMAND [ARG...]]\n"
+	"usage: stsenv [OPTIONS] [exec [--on-rotate=restart|SIGNAL] [--deliver=MODE]] [--] "
+	"[COMMAND "
+	"[ARG...]]\n"
 	"       stsenv [OPTIONS] env [--format sh|json|dotenv] [--names FAMILIES] [--marker]\n"
 	"       stsenv [OPTIONS] status [--format text|json]\n"
 	"       stsenv --help | --version | SUBCOMMAND --help\n"
@@ -49,7 +53,9 @@ static const char usage_all[] =
 	"stsenv(1), stsenv(7) and the README in " STSENV_DOCDIR ".\n";
 
 static const char usage_exec[] =
-	"usage: stsenv [OPTIONS] [exec] [--on-rotate=restart|SIGNAL] [--] [COMMAND [ARG...]]\n"
+	"usage: stsenv [OPTIONS] [exec] [--on-rotate=restart|SIGNAL] [--deliver=MODE] [--] "
+	"[COMMAND "
+	"[ARG...]]\n"
 	"\n"
 	"Runs COMMAND (by default $SHELL, or /bin/sh) with the preload and a fresh\n"
 	"credential, keeps the credential fresh for it and every program it starts,\n"
@@ -58,6 +64,11 @@ static const char usage_exec[] =
 	"  --on-rotate=restart  restart COMMAND when the credential rotates\n"
 	"  --on-rotate=SIGNAL   send it SIGNAL (HUP, USR1, ...) instead\n"
 	"    (for programs that read their environment only at start: Go, Java)\n"
+	"  --deliver=MODE       how COMMAND's tree gets the credential (STSENV_DELIVER):\n"
+	"    auto  by program (the default): a Go or Java program with Alibaba Cloud's\n"
+	"          credentials SDK gets the tree's endpoint in ALIBABA_CLOUD_CREDENTIALS_URI,\n"
+	"          every other program the variables\n"
+	"    env   the variables; uri  the endpoint only; both  the two\n"
 	"Options: --source S, -v, -q (see stsenv --help).\n";
 
 static const char usage_env[] =
@@ -130,6 +141,9 @@ static int own_option(struct cli_args *o, char **argv, int argc, int *i)
 		if (!bad && !(o->exec.on_rotate = cli_parse_on_rotate(v)))
 			return usage_error(
 				"--on-rotate=%s: use restart or a signal (HUP, USR1, ...)", v);
+	} else if (is(o->cmd, "exec") && (v = value_of(argv, argc, i, "--deliver", &bad))) {
+		if (!bad && (o->exec.deliver = stsenv_deliver_parse(v)) < 0)
+			return usage_error("--deliver=%s: use env, uri, both or auto", v);
 	} else if (!is(o->cmd, "exec") && (v = value_of(argv, argc, i, "--format", &bad))) {
 		o->format = v;
 	} else if (is(o->cmd, "env") && (v = value_of(argv, argc, i, "--names", &bad))) {
@@ -188,6 +202,7 @@ int cli_parse_args(struct cli_args *o, int argc, char **argv)
 
 	memset(o, 0, sizeof(*o));
 	o->cmd = "exec";
+	o->exec.deliver = -1;
 	for (; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -197,7 +212,7 @@ int cli_parse_args(struct cli_args *o, int argc, char **argv)
 		}
 		if (a[0] != '-' || is(a, "-")) {
 			/* After exec's own option, a word is the command. */
-			if (named || o->exec.on_rotate ||
+			if (named || o->exec.on_rotate || o->exec.deliver >= 0 ||
 			    !(is(a, "exec") || is(a, "env") || is(a, "status")))
 				break;
 			o->cmd = a;

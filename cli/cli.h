@@ -28,6 +28,7 @@ struct cli {
 
 struct exec_opts {
 	int on_rotate; /* 0: nothing; -1: restart; >0: send this signal */
+	int deliver;   /* --deliver: enum stsenv_deliver, or -1 when not given */
 };
 
 /* What the command line asks for (cli/args.c). */

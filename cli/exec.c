@@ -5,7 +5,9 @@
 #include "cli.h"
 #include "keeper.h"
 
+#include "../core/delivery.h"
 #include "../core/elfkind.h"
+#include "../core/gobuild.h"
 #include "../core/log.h"
 
 #include <errno.h>
@@ -96,8 +98,23 @@ static bool find_command(const char *cmd, char *buf, size_t len)
 	return false;
 }
 
-/* Says once what a program that cannot load the preload will see. */
-static void explain_kind(const char *cmd, const struct exec_opts *o, const struct stsenv_snap *s)
+/* Whether cmd is a Go program whose build lists Alibaba Cloud's
+ * credentials SDK (core/gobuild.h): its default chain refreshes from a
+ * credentials URI by itself. */
+static bool has_go_chain(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	bool sdk = fd >= 0 && stsenv_go_has_sdk_chain(fd);
+
+	if (fd >= 0)
+		close(fd);
+	return sdk;
+}
+
+/* How COMMAND gets the credential (STSENV_DELIVER, or what it is), said
+ * once: and what a program that cannot load the preload will see. */
+static int decide(const char *cmd, const struct exec_opts *o, const struct stsenv_snap *s,
+		  int deliver)
 {
 	char path[PATH_MAX];
 	enum stsenv_elf_kind kind;
@@ -105,16 +122,56 @@ static void explain_kind(const char *cmd, const struct exec_opts *o, const struc
 			   s->exp_real_ms - stsenv_real_ms() < 86400 * 1000LL;
 
 	if (!find_command(cmd, path, sizeof(path)))
-		return;
+		return deliver == STSENV_DELIVER_AUTO ? STSENV_DELIVER_ENV : deliver;
 	kind = stsenv_elf_kind(path);
-	if (kind != STSENV_ELF_STATIC && kind != STSENV_ELF_GO)
-		return;
+	if (deliver == STSENV_DELIVER_AUTO && kind == STSENV_ELF_GO && has_go_chain(path)) {
+		stsenv_log(
+			STSENV_LOG_INFO,
+			"%s is a Go program with Alibaba Cloud's credentials SDK: it gets the "
+			"tree's credentials endpoint in ALIBABA_CLOUD_CREDENTIALS_URI, from which "
+			"its default chain refreshes, instead of the variables (--deliver=env "
+			"changes that)",
+			cmd);
+		return STSENV_DELIVER_URI;
+	}
+	if (deliver == STSENV_DELIVER_AUTO)
+		deliver = STSENV_DELIVER_ENV;
+	if ((kind != STSENV_ELF_STATIC && kind != STSENV_ELF_GO) || deliver == STSENV_DELIVER_URI)
+		return deliver;
 	stsenv_log(!o->on_rotate && short_lived ? STSENV_LOG_WARN : STSENV_LOG_INFO,
 		   "%s is %s: it reads credentials at start only%s", cmd,
 		   kind == STSENV_ELF_GO ? "a Go program" : "statically linked",
 		   o->on_rotate ? ""
 				: "; if it runs longer than a credential lives, use "
 				  "--on-rotate=restart or --on-rotate=SIGNAL");
+	return deliver;
+}
+
+static const char *environ_lookup(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* Gives our own environment, which the command inherits, the delivery
+ * it is to have. */
+static int deliver_env(struct cli *c, const struct keeper *k, const struct stsenv_snap *s, int mode)
+{
+	struct stsenv_edit edits[STSENV_DELIVERY_EDITS];
+	char rec[STSENV_DELIVERY_RECORD_MAX + 2 * PATH_MAX];
+	const char *src_uri = c->desc.kind == STSENV_SRC_URI ? c->desc.v[STSENV_D_URI] : NULL;
+	int n;
+
+	if (mode == STSENV_DELIVER_ENV)
+		return 0;
+	n = stsenv_delivery_edits(mode, environ_lookup, NULL, s,
+				  k->ep.listen_fd >= 0 ? k->ep.url : NULL, src_uri, edits, rec,
+				  sizeof(rec));
+	for (int i = 0; i < n; i++)
+		if ((edits[i].value ? setenv(edits[i].name, edits[i].value, 1)
+				    : unsetenv(edits[i].name)) < 0)
+			return -1;
+	return 0;
 }
 
 static volatile pid_t child_pid;
@@ -167,12 +224,16 @@ static int start(char **argv, pid_t *pid)
 	return 0;
 }
 
-/* Puts the credential into our own environment, which the command inherits. */
-static int hand_down(struct cli *c, const struct stsenv_snap *s, const char *tree)
+static int delivery_mode; /* of the command, decided once */
+
+/* Puts the credential into our own environment, which the command
+ * inherits, delivered as it is to have it. */
+static int hand_down(struct cli *c, const struct keeper *k, const struct stsenv_snap *s)
 {
-	return stsenv_policy_place(&c->policy, &c->names, s, tree, getenv, setenv, unsetenv) < 0
-		       ? -1
-		       : 0;
+	if (stsenv_policy_place(&c->policy, &c->names, s, k->tree_value, getenv, setenv, unsetenv) <
+	    0)
+		return -1;
+	return deliver_env(c, k, s, delivery_mode);
 }
 
 /* Stops the command for a restart: TERM, then KILL after 10 s. */
@@ -222,7 +283,7 @@ static int supervise(struct cli *c, struct keeper *k, char **argv, const struct 
 		stop(pid);
 		if (pidfd >= 0)
 			close(pidfd);
-		if (hand_down(c, stsenv_engine_current(c->engine), k->tree_value) < 0 ||
+		if (hand_down(c, k, stsenv_engine_current(c->engine)) < 0 ||
 		    (rc = start(argv, &pid)))
 			return rc ? W_EXITCODE(rc, 0) : -1;
 		child_pid = pid;
@@ -282,9 +343,9 @@ int cmd_exec(struct cli *c, char **argv, const struct exec_opts *o)
 	if (keeper_open(&k, c->engine, c->fingerprint, NULL, &err) < 0)
 		return cli_fail("cannot keep the tree's credential: %s", err.msg);
 	keeper_publish(&k);
-	if (hand_down(c, s, k.tree_value) < 0 || prepend_preload(lib) < 0)
+	delivery_mode = decide(argv[0], o, s, c->cfg.deliver);
+	if (hand_down(c, &k, s) < 0 || prepend_preload(lib) < 0)
 		return cli_fail("cannot set up the environment: %s", strerror(errno));
-	explain_kind(argv[0], o, s);
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);

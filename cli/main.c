@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include "../core/clock.h"
+#include "../core/delivery.h"
 #include "../core/log.h"
 #include "keeper.h"
 
@@ -50,7 +51,10 @@ int cli_setup(struct cli *c, const char *source)
 	stsenv_config_report(&c->cfg);
 	if (stsenv_names_init(&c->names, c->cfg.vars, &c->err))
 		stsenv_log(STSENV_LOG_WARN, "%s", c->err.msg);
-	if (stsenv_select(&c->cfg, getenv, &c->sel, &c->desc, &c->err) < 0)
+	/* The configuration as it was before a delivery of ours replaced the
+	 * URI for an SDK (core/delivery.h). */
+	stsenv_delivery_use(getenv);
+	if (stsenv_select(&c->cfg, stsenv_delivery_getenv, &c->sel, &c->desc, &c->err) < 0)
 		return EXIT_OWN;
 	c->fingerprint = stsenv_desc_fingerprint(&c->desc);
 	stsenv_policy_classify(&c->policy, &c->names, getenv, c->cfg.override, c->fingerprint);
@@ -129,6 +133,9 @@ int main(int argc, char **argv)
 		return o.rc;
 	if ((rc = set_verbosity(o.verbosity)))
 		return rc;
+	/* --deliver is the tree's STSENV_DELIVER, as -v is its STSENV_LOG. */
+	if (o.exec.deliver >= 0 && setenv("STSENV_DELIVER", stsenv_deliver_name(o.exec.deliver), 1))
+		return cli_fail("cannot set STSENV_DELIVER: %s", strerror(errno));
 	rc = cli_setup(&c, o.source);
 	if (strcmp(o.cmd, "status") == 0)
 		return cmd_status(&c, &o, rc);

@@ -1,6 +1,8 @@
 /* stsenv status: which source, which credential, and why. */
 #include "cli.h"
 
+#include "../core/delivery.h"
+
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../core/marker.h"
@@ -31,15 +33,24 @@ static void duration(int64_t ms, char *buf, size_t len)
 /* Which delivery paths reach the process that runs `stsenv status` (the
  * shell or script that called it), judged from its environment. */
 struct delivery {
-	bool preload; /* libstsenv.so in LD_PRELOAD: live getenv, environ, exec */
-	bool page;    /* the keeper STSENV_TREE names answers */
-	bool handed;  /* the credential in the environment came from stsenv */
+	bool preload;  /* libstsenv.so in LD_PRELOAD: live getenv, environ, exec */
+	bool page;     /* the keeper STSENV_TREE names answers */
+	bool handed;   /* the credential in the environment came from stsenv */
+	bool uri;      /* it got the tree's endpoint as its credentials URI */
+	bool withheld; /* and no ALIBABA_CLOUD_* triple, for its SDK's chain */
 	char keeper[16];
 };
+
+static const char *getenv_lookup(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
 
 static void find_delivery(struct delivery *d)
 {
 	const char *pre = getenv("LD_PRELOAD"), *id = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID");
+	struct stsenv_delivery rec;
 	struct stsenv_marker m;
 	struct stsenv_tree t;
 	int fd;
@@ -48,6 +59,9 @@ static void find_delivery(struct delivery *d)
 	d->preload = pre && strstr(pre, "libstsenv");
 	d->handed = stsenv_marker_parse(getenv(STSENV_HANDOFF_VAR), &m) &&
 		    stsenv_marker_vouches(&m, STSENV_F_ID, id);
+	stsenv_delivery_read(&rec, getenv_lookup, NULL);
+	d->uri = rec.present && rec.ours;
+	d->withheld = rec.present && rec.withheld;
 	if (stsenv_tree_parse(getenv(STSENV_TREE_VAR), &t) &&
 	    (fd = stsenv_tree_get_page(&t, 1000)) >= 0) {
 		close(fd);
@@ -140,11 +154,12 @@ static void print_json(const struct report *r)
 			cli_json_str(c->policy.static_name[f]);
 		}
 	printf("],\n  \"delivery\": {\"under_stsenv\": %s, \"live_getenv\": %s, "
-	       "\"environ_at_load\": %s, \"at_exec\": %s, \"tree_page\": %s, \"handed_down\": %s}",
+	       "\"environ_at_load\": %s, \"at_exec\": %s, \"tree_page\": %s, \"handed_down\": %s, "
+	       "\"endpoint_uri\": %s}",
 	       r->d.preload || r->d.page || r->d.handed ? "true" : "false",
 	       r->d.preload ? "true" : "false", r->d.preload ? "true" : "false",
 	       r->d.preload ? "true" : "false", r->d.page ? "true" : "false",
-	       r->d.handed ? "true" : "false");
+	       r->d.handed ? "true" : "false", r->d.uri ? "true" : "false");
 	printf("\n}\n");
 }
 
@@ -161,6 +176,11 @@ static void print_delivery(const struct delivery *d)
 	       d->page ? d->keeper : "", d->page ? ")" : "");
 	printf("  handed down: %s\n",
 	       d->handed ? "yes (its ALIBABA_CLOUD_ACCESS_KEY_ID came from stsenv)" : "no");
+	if (d->uri)
+		printf("  delivery:    the tree's credentials endpoint in "
+		       "ALIBABA_CLOUD_CREDENTIALS_URI%s\n",
+		       d->withheld ? ", no ALIBABA_CLOUD_* variables (for an SDK's default chain)"
+				   : "");
 }
 
 static void print_text(const struct report *r)

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "delivery.h"
+
 #include "log.h"
 #include "strbuf.h"
 
@@ -109,6 +111,12 @@ void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get)
 	c->timeout_ms = number(c, get, "STSENV_TIMEOUT_MS", 5000, 100, 120000);
 	c->duration_s = stsenv_duration_setting(get);
 	c->override = stsenv_setting_true(get, "STSENV_OVERRIDE");
+	v = get("STSENV_DELIVER");
+	c->deliver = v && *v ? stsenv_deliver_parse(v) : STSENV_DELIVER_AUTO;
+	if (c->deliver < 0) {
+		problem(c, "%s=\"%.20s\" is not %s", "STSENV_DELIVER", v, "auto, env, uri or both");
+		c->deliver = STSENV_DELIVER_AUTO;
+	}
 	v = get("STSENV_VARS");
 	if (v)
 		copy(c, c->vars, sizeof(c->vars), v, "STSENV_VARS");

@@ -27,6 +27,7 @@ struct stsenv_config {
 	int log_level;	       /* STSENV_LOG */
 	char log_file[1024];   /* STSENV_LOG_FILE */
 	bool override;	       /* STSENV_OVERRIDE=1 */
+	int deliver;	       /* STSENV_DELIVER: enum stsenv_deliver (delivery.h) */
 	char vars[2048];       /* STSENV_VARS */
 	int nproblems;	       /* bad settings, said by stsenv_config_report */
 	char problems[STSENV_CONFIG_PROBLEMS][160];

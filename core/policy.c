@@ -1,6 +1,7 @@
 #include "policy.h"
 
 #include "cred.h"
+#include "delivery.h"
 #include "log.h"
 
 #include <string.h>
@@ -83,10 +84,33 @@ static void find_handed(struct stsenv_policy *p, const struct stsenv_names *n, s
 	}
 }
 
+struct getter {
+	stsenv_getenv_fn get;
+};
+
+static const char *via_getter(void *ctx, const char *name)
+{
+	return ((struct getter *)ctx)->get(name);
+}
+
+/* A name an ancestor's delivery withheld, for a chain that reads the
+ * credentials URI (delivery.h): ours, absent only for that program. */
+static bool withheld(const struct stsenv_delivery *d, const struct stsenv_name *nm)
+{
+	for (int i = 0; d->withheld && i < 3; i++)
+		if (strcmp(nm->name, stsenv_delivery_triple[i]) == 0)
+			return true;
+	return false;
+}
+
 void stsenv_policy_classify(struct stsenv_policy *p, const struct stsenv_names *n,
 			    stsenv_getenv_fn get, bool override, uint64_t own_fp)
 {
+	struct stsenv_delivery d;
+	struct getter g = {get};
+
 	memset(p, 0, sizeof(*p));
+	stsenv_delivery_read(&d, via_getter, &g);
 	p->have_marker = stsenv_marker_parse(get(STSENV_HANDOFF_VAR), &p->marker);
 	find_static(p, n, get, override);
 	for (int i = 0; i < stsenv_names_count(n); i++) {
@@ -101,7 +125,7 @@ void stsenv_policy_classify(struct stsenv_policy *p, const struct stsenv_names *
 		}
 		v = get(nm->name);
 		if (v ? stsenv_marker_vouches(&p->marker, nm->field, v)
-		      : handed_empty(&p->marker, nm->field))
+		      : handed_empty(&p->marker, nm->field) || withheld(&d, nm))
 			p->served |= BIT(nm->index);
 	}
 	p->any = p->served != 0;

@@ -21,12 +21,16 @@
 #include "rt.h"
 
 #include "../core/clock.h"
+#include "../core/delivery.h"
+#include "../core/gobuild.h"
 #include "../core/log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_ENTRIES (1u << 20)	/* beyond, libc reports E2BIG as it would */
@@ -64,6 +68,19 @@ static char *room(size_t need)
 	return p;
 }
 
+/* "NAME=value" at *strings, which moves past it. */
+static char *put_entry(char **strings, const char *name, const char *value)
+{
+	size_t ln = strlen(name), lv = strlen(value);
+	char *e = *strings;
+
+	memcpy(e, name, ln);
+	e[ln] = '=';
+	memcpy(e + ln + 1, value, lv + 1);
+	*strings += ln + lv + 2;
+	return e;
+}
+
 /* A process without a source has said so; a child that loads the preload
  * too is told, by STSENV_TREE_NONE, and stays quiet.  Only such a child:
  * an environment built without the preload (env -i) gets nothing added,
@@ -90,13 +107,157 @@ static char **quiet_child_env(char *const envp[], pid_t me)
 	return out;
 }
 
-char **stsenv_rt_exec_env(char *const envp[])
+/* ---- delivery: variables or the tree's endpoint (core/delivery.h) ------ */
+
+static const char *scan(void *ctx, const char *name)
+{
+	char *const *env = ctx;
+	size_t n = strlen(name);
+
+	for (; *env; env++)
+		if (strncmp(*env, name, n) == 0 && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+static size_t count(char *const envp[])
+{
+	size_t n = 0;
+
+	while (envp[n] && n < MAX_ENTRIES)
+		n++;
+	return n;
+}
+
+static int open_regular(int dirfd, const char *path)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The file the exec will run, found as execvp finds it (the caller's
+ * PATH); -1 if it cannot be told, which means variables, as before. */
+static int open_target(const struct stsenv_rt_target *t)
+{
+	const char *path, *p;
+	char cand[512]; /* small: this may run on an 8 KiB signal stack */
+
+	if (t->fd >= 0)
+		return t->fd;
+	if (!t->path || !*t->path)
+		return -1;
+	if (!t->search || strchr(t->path, '/'))
+		return open_regular(t->dirfd, t->path);
+	path = stsenv_real.getenv ? stsenv_real.getenv("PATH") : NULL;
+	for (p = path && *path ? path : "/bin:/usr/bin"; *p;) {
+		size_t n = strcspn(p, ":"), f = strlen(t->path);
+		int fd;
+
+		if (n + f + 2 <= sizeof(cand)) {
+			memcpy(cand, n ? p : ".", n ? n : 1);
+			cand[n ? n : 1] = '/';
+			memcpy(cand + (n ? n : 1) + 1, t->path, f + 1);
+			if (access(cand, X_OK) == 0 && (fd = open_regular(AT_FDCWD, cand)) >= 0)
+				return fd;
+		}
+		p += n + (p[n] == ':');
+	}
+	return -1;
+}
+
+/* env, uri or both for this child: STSENV_DELIVER, or what it is. */
+static int target_mode(const struct stsenv_rt_target *t)
+{
+	int mode = stsenv_rt.cfg.deliver, fd;
+	bool sdk;
+
+	if (mode != STSENV_DELIVER_AUTO)
+		return mode;
+	if ((fd = open_target(t)) < 0)
+		return STSENV_DELIVER_ENV;
+	sdk = stsenv_go_has_sdk_chain(fd);
+	if (fd != t->fd)
+		close(fd);
+	return sdk ? STSENV_DELIVER_URI : STSENV_DELIVER_ENV;
+}
+
+/* Room the delivery step may need for base (0: it has nothing to do). */
+static size_t delivery_room(char *const base[], size_t n, const struct stsenv_snap *s)
+{
+	const char *rec = scan((void *)base, STSENV_DELIVERY_VAR), *uri;
+
+	if (!rec && (stsenv_rt.cfg.deliver == STSENV_DELIVER_ENV || !s ||
+		     !scan((void *)base, stsenv_delivery_triple[0])))
+		return 0;
+	uri = scan((void *)base, STSENV_URI_VAR);
+	/* Entries: the planned ones may add a marker and a tree. */
+	return (n + 4 + STSENV_DELIVERY_EDITS + 1) * sizeof(char *) + 2 * STSENV_PAGE_ENDPOINT_MAX +
+	       2 * (STSENV_DELIVERY_RECORD_MAX + (uri ? strlen(uri) : 0) +
+		    (rec ? strlen(rec) : 0)) +
+	       (s ? strlen(s->id) + strlen(s->secret) + (s->token ? strlen(s->token) : 0) : 0) +
+	       512;
+}
+
+/* base with the edits made, into out and strings. */
+static char **apply(char *const base[], const struct stsenv_edit *e, int ne, char **out,
+		    char *strings)
+{
+	bool done[STSENV_DELIVERY_EDITS] = {false};
+	size_t k = 0;
+
+	for (size_t i = 0; base[i]; i++) {
+		int j = 0;
+
+		while (j < ne && !(strncmp(base[i], e[j].name, strlen(e[j].name)) == 0 &&
+				   base[i][strlen(e[j].name)] == '='))
+			j++;
+		if (j == ne) {
+			out[k++] = base[i];
+		} else if (!done[j]) {
+			done[j] = true;
+			if (e[j].value)
+				out[k++] = put_entry(&strings, e[j].name, e[j].value);
+		}
+	}
+	for (int j = 0; j < ne; j++)
+		if (!done[j] && e[j].value)
+			out[k++] = put_entry(&strings, e[j].name, e[j].value);
+	out[k] = NULL;
+	return out;
+}
+
+static char **deliver(char **base, const struct stsenv_rt_target *t, const struct stsenv_snap *s,
+		      char *room_at, size_t room)
+{
+	struct stsenv_edit edits[STSENV_DELIVERY_EDITS];
+	int mode = target_mode(t), ne;
+	const char *uri = scan(base, STSENV_URI_VAR), *old = scan(base, STSENV_DELIVERY_VAR);
+	size_t n = count(base), rlen = STSENV_DELIVERY_RECORD_MAX + 2 + (uri ? strlen(uri) : 0) +
+				       (old ? strlen(old) : 0);
+	char *rec = room_at + room - rlen;
+	const char *endpoint = mode == STSENV_DELIVER_ENV ? NULL : stsenv_rt_endpoint();
+
+	ne = stsenv_delivery_edits(mode, scan, base, s, endpoint, stsenv_rt.source_uri, edits, rec,
+				   rlen);
+	if (!ne)
+		return base;
+	return apply(base, edits, ne, (char **)room_at, room_at + (n + ne + 1) * sizeof(char *));
+}
+
+char **stsenv_rt_exec_env(char *const envp[], const struct stsenv_rt_target *t)
 {
 	struct stsenv_rt *rt = &stsenv_rt;
 	const struct stsenv_snap *s;
 	struct stsenv_exec_plan plan;
-	size_t need;
-	char *buf;
+	size_t need = 0, extra;
+	bool planned;
+	char *buf, **out;
 	pid_t me;
 	int saved = errno;
 
@@ -106,28 +267,41 @@ char **stsenv_rt_exec_env(char *const envp[])
 	if (xbuf.busy == me)
 		return NULL;
 	s = stsenv_rt_current(stsenv_rt.cfg.timeout_ms);
-	if (!stsenv_exec_plan(&plan, &rt->names, envp, s, atomic_load(&rt->tree), stsenv_real_ms(),
-			      MAX_ENTRIES)) {
+	planned = stsenv_exec_plan(&plan, &rt->names, envp, s, atomic_load(&rt->tree),
+				   stsenv_real_ms(), MAX_ENTRIES);
+	if (planned)
+		need = (plan.slots * sizeof(char *) + plan.bytes + 15) & ~(size_t)15;
+	extra = rt->has_src ? delivery_room(envp, planned ? plan.entries : count(envp), s) : 0;
+	if (!planned && !extra) {
 		char **quiet = rt->has_src ? NULL : quiet_child_env(envp, me);
 		errno = saved;
 		return quiet;
 	}
-	need = plan.slots * sizeof(char *) + plan.bytes;
-	if (!(buf = room(need))) {
+	if (!(buf = room(need + extra))) {
 		/* Rather the caller's environment than none: the child's own
 		 * preload, if it has one, reaches the tree. */
 		stsenv_log(STSENV_LOG_WARN,
 			   "no room for a fresh environment of %zu bytes; "
 			   "handing the child its parent's",
-			   need);
+			   need + extra);
 		errno = saved;
 		return NULL;
 	}
 	xbuf.busy = me;
-	stsenv_exec_fill(&plan, &rt->names, envp, s, atomic_load(&rt->tree), (char **)buf,
-			 buf + plan.slots * sizeof(char *));
+	out = (char **)envp;
+	if (planned) {
+		stsenv_exec_fill(&plan, &rt->names, envp, s, atomic_load(&rt->tree), (char **)buf,
+				 buf + plan.slots * sizeof(char *));
+		out = (char **)buf;
+	}
+	if (extra)
+		out = deliver(out, t, s, buf + need, extra);
 	errno = saved;
-	return (char **)buf;
+	if (out == (char **)envp) {
+		xbuf.busy = 0;
+		return NULL;
+	}
+	return out;
 }
 
 void stsenv_rt_exec_env_done(void)

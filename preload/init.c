@@ -3,6 +3,8 @@
 #include "rt.h"
 
 #include "../core/clock.h"
+#include "../core/delivery.h"
+#include "../core/jvmcp.h"
 #include "../core/log.h"
 #include "../core/select.h"
 #include "../core/strbuf.h"
@@ -165,7 +167,10 @@ static void setup(void)
 	stsenv_config_load(&rt->cfg, real_get);
 	names_bad = stsenv_names_init(&rt->names, rt->cfg.vars, &names_err) != 0;
 	stsenv_desc_use_arena(stsenv_arena_alloc);
-	rt->has_src = stsenv_select(&rt->cfg, real_get, NULL, &d, &err) == 0;
+	/* The source as configured before any delivery of ours changed the
+	 * URI for an SDK (core/delivery.h): the tree's configuration. */
+	stsenv_delivery_use(real_get);
+	rt->has_src = stsenv_select(&rt->cfg, stsenv_delivery_getenv, NULL, &d, &err) == 0;
 	rt->fingerprint = rt->has_src ? stsenv_desc_fingerprint(&d) : 0;
 	stsenv_policy_classify(&rt->policy, &rt->names, real_get, rt->cfg.override,
 			       rt->fingerprint);
@@ -175,6 +180,8 @@ static void setup(void)
 		return;
 	if (rt->has_src) {
 		prepare_tree(&d);
+		if (d.kind == STSENV_SRC_URI && d.v[STSENV_D_URI])
+			rt->source_uri = arena_strdup(d.v[STSENV_D_URI]);
 		stsenv_desc_clear(&d);
 	}
 	adopt();
@@ -230,6 +237,42 @@ static void remember_entries(void)
 	atomic_store_explicit(&rt->entries_known, true, memory_order_release);
 }
 
+static const char *environ_lookup(void *ctx, const char *name)
+{
+	(void)ctx;
+	return real_get(name);
+}
+
+/* A JVM copies its environment at its first System.getenv: one whose
+ * class path has Alibaba Cloud's credentials SDK gets the tree's endpoint
+ * in its environ before that, not the triple its chain would stop at. */
+static void deliver_to_jvm(int argc, char **argv)
+{
+	struct stsenv_rt *rt = &stsenv_rt;
+	struct stsenv_edit edits[STSENV_DELIVERY_EDITS];
+	const char *base = argc > 0 && argv && argv[0] ? strrchr(argv[0], '/') : NULL;
+	char rec[STSENV_DELIVERY_RECORD_MAX + 2 * 4096];
+	int mode = rt->cfg.deliver, n;
+
+	base = base ? base + 1 : argc > 0 && argv ? argv[0] : NULL;
+	if (!base || strcmp(base, "java") != 0 || mode == STSENV_DELIVER_ENV ||
+	    !dlopen("libjli.so", RTLD_LAZY | RTLD_NOLOAD))
+		return;
+	if (mode == STSENV_DELIVER_AUTO)
+		mode = stsenv_jvm_has_sdk_chain(argv, real_get("CLASSPATH")) ? STSENV_DELIVER_URI
+									     : STSENV_DELIVER_ENV;
+	if (mode == STSENV_DELIVER_ENV)
+		return;
+	n = stsenv_delivery_edits(mode, environ_lookup, NULL, atomic_load(&rt->cur),
+				  stsenv_rt_endpoint(), rt->source_uri, edits, rec, sizeof(rec));
+	for (int i = 0; i < n; i++) {
+		if (edits[i].value)
+			stsenv_real.setenv(edits[i].name, edits[i].value, 1);
+		else
+			stsenv_real.unsetenv(edits[i].name);
+	}
+}
+
 /* At load: CPython, Perl and Java copy the environment when they start, so
  * the credential must be in environ before main().  Only here, never later
  * and never from another thread: glibc's getenv is not safe against a
@@ -252,6 +295,8 @@ __attribute__((constructor)) static void at_load(int argc, char **argv)
 	       (real_get(STSENV_TREE_VAR) && strcmp(real_get(STSENV_TREE_VAR), tree) == 0))))
 		stsenv_policy_place(&rt->policy, &rt->names, s, tree, real_get, stsenv_real.setenv,
 				    stsenv_real.unsetenv);
+	if (rt->has_src && s)
+		deliver_to_jvm(argc, argv);
 	stsenv_rt_python_bootstrap(argc, argv);
 	remember_entries();
 }

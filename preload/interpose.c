@@ -8,6 +8,7 @@
 #include "rt.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <string.h>
@@ -24,12 +25,13 @@ extern char **environ;
  * envp with the freshest credential (or envp).  Without libc's name (an
  * older libc) it fails as a stub would: with missing, ENOSYS in errno for
  * the exec family, as the result for spawn. */
-#define ENV_WRAPPER(name, missing, params, args)                                                   \
+#define ENV_WRAPPER(name, missing, params, target, args)                                           \
 	EXPORT int name params                                                                     \
 	{                                                                                          \
 		if (!REAL(name))                                                                   \
 			return missing;                                                            \
-		char **fresh_ = stsenv_rt_exec_env(envp);                                          \
+		struct stsenv_rt_target t_ = target;                                               \
+		char **fresh_ = stsenv_rt_exec_env(envp, &t_);                                     \
 		char *const *env = fresh_ ? fresh_ : envp;                                         \
 		int rc_ = REAL(name) args;                                                         \
 		if (fresh_)                                                                        \
@@ -81,8 +83,13 @@ EXPORT int clearenv(void)
 
 /* ---- exec and spawn ------------------------------------------------------ */
 
+#define AT(dirfd, path, fd, search)                                                                \
+	{                                                                                          \
+		dirfd, path, fd, search                                                            \
+	}
+
 ENV_WRAPPER(execve, EXEC_MISSING, (const char *path, char *const argv[], char *const envp[]),
-	    (path, argv, env))
+	    AT(AT_FDCWD, path, -1, false), (path, argv, env))
 
 EXPORT int execv(const char *path, char *const argv[])
 {
@@ -90,7 +97,7 @@ EXPORT int execv(const char *path, char *const argv[])
 }
 
 ENV_WRAPPER(execvpe, EXEC_MISSING, (const char *file, char *const argv[], char *const envp[]),
-	    (file, argv, env))
+	    AT(AT_FDCWD, file, -1, true), (file, argv, env))
 
 EXPORT int execvp(const char *file, char *const argv[])
 {
@@ -98,10 +105,11 @@ EXPORT int execvp(const char *file, char *const argv[])
 }
 
 ENV_WRAPPER(fexecve, EXEC_MISSING, (int fd, char *const argv[], char *const envp[]),
-	    (fd, argv, env))
+	    AT(-1, NULL, fd, false), (fd, argv, env))
 
 ENV_WRAPPER(execveat, EXEC_MISSING,
 	    (int dirfd, const char *path, char *const argv[], char *const envp[], int flags),
+	    AT(dirfd, path, (flags & AT_EMPTY_PATH) && !*path ? dirfd : -1, false),
 	    (dirfd, path, argv, env, flags))
 
 /* The execl family: the variadic arguments into an argv on the stack (no
@@ -151,10 +159,10 @@ EXPORT int execle(const char *path, const char *arg, ...)
 ENV_WRAPPER(posix_spawn, SPAWN_MISSING,
 	    (pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 	     const posix_spawnattr_t *attr, char *const argv[], char *const envp[]),
-	    (pid, path, fa, attr, argv, env))
+	    AT(AT_FDCWD, path, -1, false), (pid, path, fa, attr, argv, env))
 
 ENV_WRAPPER(posix_spawnp, SPAWN_MISSING,
 	    (pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 	     const posix_spawnattr_t *attr, char *const argv[], char *const envp[]),
-	    (pid, file, fa, attr, argv, env))
+	    AT(AT_FDCWD, file, -1, true), (pid, file, fa, attr, argv, env))
 /* clang-format on */

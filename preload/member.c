@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <unistd.h>
 
 #define RETRY_MS 1000 /* between two attempts to reach a keeper */
@@ -216,4 +217,33 @@ const struct stsenv_snap *stsenv_rt_current_at(int64_t now, int64_t wait_ms)
 const struct stsenv_snap *stsenv_rt_current(int64_t wait_ms)
 {
 	return stsenv_rt_current_at(stsenv_mono_coarse_ms(), wait_ms);
+}
+
+/* Known once the page was mapped: it is a constant of the page. */
+static const char *endpoint_of(const struct stsenv_page_view *v)
+{
+	char buf[STSENV_PAGE_ENDPOINT_MAX], *copy;
+	const char *none = NULL;
+
+	if (!v || !stsenv_page_endpoint(v, buf, sizeof(buf)) ||
+	    !(copy = stsenv_arena_alloc(strlen(buf) + 1)))
+		return NULL;
+	memcpy(copy, buf, strlen(buf) + 1);
+	if (!atomic_compare_exchange_strong(&stsenv_rt.endpoint, &none, copy))
+		return none;
+	return copy;
+}
+
+const char *stsenv_rt_endpoint(void)
+{
+	const char *e = atomic_load(&stsenv_rt.endpoint);
+	const struct stsenv_page_view *v;
+	bool gone;
+
+	if (e || !stsenv_rt.has_src)
+		return e;
+	/* A process that lives on what it was handed has no page yet. */
+	if (!(v = atomic_load(&stsenv_rt.page)) && (v = attach(&gone)))
+		atomic_store(&stsenv_rt.seen_version, 0);
+	return endpoint_of(v);
 }

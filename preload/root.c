@@ -224,6 +224,7 @@ bool stsenv_rt_start_tree(void)
 	}
 	atomic_store(&rt->tree, tree);
 	atomic_store(&rt->seen_version, 0);
+	atomic_store(&rt->endpoint, NULL); /* the new keeper's is another */
 	atomic_store(&rt->page, v);
 out:
 	errno = saved;

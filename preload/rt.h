@@ -50,18 +50,20 @@ struct stsenv_rt {
 	const char *library;	       /* this library's path */
 	const char *keeper_path[2];    /* where `stsenv keep` is */
 	const char *label;	       /* the source, safe to log */
+	const char *source_uri;	       /* the URI the source reads, if it is a URI */
 	char *entry[STSENV_MAX_NAMES]; /* our entries in environ after load */
 	atomic_bool entries_known;     /* entry[] is filled */
 
 	/* Change while the process runs, atomically. */
 	_Atomic(const struct stsenv_snap *) cur;
 	_Atomic(const struct stsenv_page_view *) page;
-	_Atomic(const char *) tree;    /* STSENV_TREE value of the tree we are in */
-	_Atomic uint32_t seen_version; /* of the page, when last read */
-	_Atomic int64_t next_check;    /* coarse ms: the keeper's state again */
-	_Atomic int64_t next_try;      /* monotonic ms: reaching the keeper again */
-	_Atomic pid_t busy;	       /* a thread of this pid is starting a tree */
-	_Atomic uint64_t owned;	       /* names the program set or removed itself */
+	_Atomic(const char *) tree;	/* STSENV_TREE value of the tree we are in */
+	_Atomic(const char *) endpoint; /* the tree's credentials endpoint, once known */
+	_Atomic uint32_t seen_version;	/* of the page, when last read */
+	_Atomic int64_t next_check;	/* coarse ms: the keeper's state again */
+	_Atomic int64_t next_try;	/* monotonic ms: reaching the keeper again */
+	_Atomic pid_t busy;		/* a thread of this pid is starting a tree */
+	_Atomic uint64_t owned;		/* names the program set or removed itself */
 	_Atomic uint64_t envcache[STSENV_MAX_NAMES];
 };
 extern struct stsenv_rt stsenv_rt;
@@ -84,6 +86,10 @@ static inline void stsenv_rt_init(void)
 const struct stsenv_snap *stsenv_rt_current(int64_t wait_ms);
 /* The same, with the coarse clock read by the caller. */
 const struct stsenv_snap *stsenv_rt_current_at(int64_t now, int64_t wait_ms);
+
+/* member.c: the tree's credentials endpoint (asking the keeper for the page
+ * if this process has not yet), or NULL. */
+const char *stsenv_rt_endpoint(void);
 
 /* root.c: starts a keeper for a tree of our own (waiting, at most the
  * timeout, for its page).  The page and tree go into stsenv_rt. */
@@ -119,8 +125,18 @@ void stsenv_rt_owned_all(void);			    /* clearenv */
 /* python.c: at load, in CPython, the bootstrap on PYTHONPATH. */
 void stsenv_rt_python_bootstrap(int argc, char **argv);
 
-/* execenv.c: envp with the freshest credential, or NULL to pass envp on. */
-char **stsenv_rt_exec_env(char *const envp[]);
+/* What an exec is about to run: the file at path (relative to dirfd,
+ * searched in PATH when search is set and it has no slash), or fd. */
+struct stsenv_rt_target {
+	int dirfd;
+	const char *path;
+	int fd;
+	bool search;
+};
+
+/* execenv.c: envp with the freshest credential, delivered as the target
+ * needs it (core/delivery.h), or NULL to pass envp on. */
+char **stsenv_rt_exec_env(char *const envp[], const struct stsenv_rt_target *t);
 /* Releases what stsenv_rt_exec_env holds for this thread (after the call). */
 void stsenv_rt_exec_env_done(void);
 
