@@ -16,7 +16,7 @@ Endpoints:
   PUT  /latest/api/token  (X-aliyun-ecs-metadata-token-ttl-seconds: 1..21600)
   GET  /latest/meta-data/ram/security-credentials/     -> role name + "\\n"
   GET  /latest/meta-data/ram/security-credentials/ROLE -> IMDS credentials
-  GET  /control/stats | /control/mode?set=MODE | /control/reset
+  GET  /control/stats | /control/history | /control/mode?set=MODE | /control/reset
 Every successful credential response mints a new generation.
 """
 import argparse
@@ -315,6 +315,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.text(405, "control endpoints are GET only\n")
         if path == "/control/stats":
             return self.reply(200, st.stats())
+        if path == "/control/history":  # {AccessKeyId: expiration ms} of what it minted
+            with st.lock:
+                return self.reply(200, {k: v["exp"] * 1000 for k, v in st.minted.items()})
         if path == "/control/reset":  # zero the counters (not the generation)
             with st.lock:
                 st.reset()

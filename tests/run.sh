@@ -106,6 +106,18 @@ check role_backoff_and_recovery t_role_backoff
 check role_policy_external_id_session_duration t_role_params
 check role_32_workers_one_request_per_rotation t_role_workers
 
+# Programs that refresh by themselves (tests/it/sdk.sh)
+sh "$ROOT/tests/sdk/build.sh" "$BUILD/sdk" >"$TMP/sdk-build.txt" 2>&1
+SDK_BUILD_RC=$?
+for lang in go java; do
+	for m in alone launcher preload; do
+		check "sdk_chain_${lang}_$m" t_sdk_chain $lang $m
+	done
+	check "sdk_chain_${lang}_role" t_sdk_role $lang
+done
+check go_without_sdk_keeps_variables t_go_names_once
+check endpoint_under_attack t_endpoint_attack
+
 # Delivery (tests/it/delivery.sh)
 for p in python perl node bash dash vfork spawn bash-sleeps-past-expiry; do
 	check "children_fresh_plain_preload_$p" t_children_fresh preload "$p"
