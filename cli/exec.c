@@ -260,14 +260,13 @@ static int supervise(struct cli *c, struct keeper *k, char **argv, const struct 
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status;
 
 	for (;;) {
-		struct pollfd p = {pidfd, POLLIN, 0};
+		struct pollfd p[2] = {{k->clock_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
 		/* Without pidfd (Linux < 5.3), look for the command's exit often. */
 		int wait = keeper_wait_ms(k, pidfd >= 0 ? 60000 : 200), rc;
 
-		if (pidfd >= 0)
-			poll(&p, 1, wait);
-		else
-			poll(NULL, 0, wait);
+		poll(p, pidfd >= 0 ? 2 : 1, wait);
+		if (p[0].revents & POLLIN)
+			keeper_clock_stepped(k);
 		rc = waitpid(pid, &status, WNOHANG);
 		if (rc == pid)
 			break;

@@ -78,15 +78,18 @@ out:
 	return e;
 }
 
-static bool alive(int watch_fd, pid_t root, int wait_ms)
+static bool alive(struct keeper *k, int watch_fd, pid_t root, int wait_ms)
 {
-	struct pollfd p = {watch_fd, POLLIN, 0};
+	struct pollfd p[2] = {{k->clock_fd, POLLIN, 0}, {watch_fd, POLLIN, 0}};
 
-	if (watch_fd < 0) { /* no pidfd (Linux < 5.3): look every second */
-		poll(NULL, 0, wait_ms < 1000 ? wait_ms : 1000);
+	if (watch_fd < 0) /* no pidfd (Linux < 5.3): look every second */
+		wait_ms = wait_ms < 1000 ? wait_ms : 1000;
+	poll(p, watch_fd < 0 ? 1 : 2, wait_ms);
+	if (p[0].revents & POLLIN)
+		keeper_clock_stepped(k);
+	if (watch_fd < 0)
 		return kill(root, 0) == 0 || errno == EPERM;
-	}
-	return poll(&p, 1, wait_ms) == 0 || (p.revents & POLLIN) == 0;
+	return (p[1].revents & POLLIN) == 0;
 }
 
 int cmd_keep(int argc, char **argv)
@@ -119,7 +122,7 @@ int cmd_keep(int argc, char **argv)
 		keeper_publish(&k);
 	else
 		keeper_step(&k, true);
-	while (alive(watch, root, keeper_wait_ms(&k, 60000)))
+	while (alive(&k, watch, root, keeper_wait_ms(&k, 60000)))
 		keeper_step(&k, false);
 	keeper_close(&k);
 	stsenv_desc_clear(&rq.desc);

@@ -8,12 +8,16 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
+
+static void arm_clock(int fd);
 
 /* The keeper's second thread: the tree's socket and its credentials
  * endpoint, neither of which ever waits for the source. */
@@ -54,6 +58,8 @@ int keeper_open(struct keeper *k, struct stsenv_engine *e, uint64_t fingerprint,
 	memset(k, 0, sizeof(*k));
 	k->engine = e;
 	k->page_fd = k->listen_fd = k->ep.listen_fd = -1;
+	if ((k->clock_fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC | TFD_NONBLOCK)) >= 0)
+		arm_clock(k->clock_fd);
 	if (name)
 		memcpy(k->tree.name, name, sizeof(k->tree.name));
 	else if (!stsenv_tree_new_name(k->tree.name)) {
@@ -77,7 +83,8 @@ int keeper_open(struct keeper *k, struct stsenv_engine *e, uint64_t fingerprint,
 	 * process waiting for it knows the keeper is at work, not gone. */
 	stsenv_page_write(k->page,
 			  &(struct stsenv_page_update){.state = STSENV_PAGE_EMPTY,
-						       .next_attempt_ms = stsenv_real_ms()});
+						       .next_attempt_ms = stsenv_real_ms(),
+						       .next_attempt_mono_ms = stsenv_mono_ms()});
 	if ((k->listen_fd = stsenv_tree_listen(k->tree.name, err)) < 0)
 		return -1;
 	/* Signals sent to the launcher stay with its main thread. */
@@ -109,11 +116,13 @@ static void write_page(struct keeper *k, bool with_cred, enum stsenv_page_state 
 		       const char *error, bool fetching)
 {
 	const struct stsenv_snap *s = stsenv_engine_current(k->engine);
+	int64_t next = stsenv_engine_next_attempt(k->engine), now = stsenv_mono_ms();
 	struct stsenv_cred c;
 	struct stsenv_page_update u = {
 		.state = state,
 		.fetching = fetching,
 		.next_attempt_ms = real_of(stsenv_engine_next_attempt(k->engine)),
+		.next_attempt_mono_ms = next > now ? next : now,
 		.error = error,
 	};
 
@@ -161,9 +170,33 @@ enum stsenv_attempt keeper_step(struct keeper *k, bool force)
 int keeper_wait_ms(const struct keeper *k, int cap)
 {
 	int64_t next = stsenv_engine_next_attempt(k->engine),
-		now = stsenv_system_clock.mono_ms(NULL);
+		now = stsenv_system_clock.mono_ms(NULL),
+		quarter = stsenv_engine_margin_ms(k->engine) / 4;
 
+	if (quarter < 1000)
+		quarter = 1000;
+	if (quarter < cap)
+		cap = (int)quarter;
 	return next <= now ? 0 : next - now > cap ? cap : (int)(next - now);
+}
+
+/* A timer that fires only when the wall clock is set: a step is seen at
+ * once, without polling (TFD_TIMER_CANCEL_ON_SET). */
+static void arm_clock(int fd)
+{
+	struct itimerspec far = {{0, 0}, {0, 0}};
+
+	clock_gettime(CLOCK_REALTIME, &far.it_value);
+	far.it_value.tv_sec += 365 * 86400;
+	timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &far, NULL);
+}
+
+void keeper_clock_stepped(struct keeper *k)
+{
+	uint64_t n;
+
+	if (k->clock_fd >= 0 && read(k->clock_fd, &n, sizeof(n)) < 0 && errno == ECANCELED)
+		arm_clock(k->clock_fd);
 }
 
 void keeper_close(struct keeper *k)

@@ -21,6 +21,7 @@ struct keeper {
 	char tree_value[STSENV_TREE_MAX]; /* for STSENV_TREE */
 	uint64_t published;		  /* generation last written to the page */
 	struct endpoint ep;		  /* the tree's credentials endpoint (listen_fd -1: none) */
+	int clock_fd;			  /* readable when the wall clock is set (-1: none) */
 };
 
 /* Creates the page and listens on `name` (a new random one if NULL), and
@@ -35,8 +36,15 @@ enum stsenv_attempt keeper_step(struct keeper *k, bool force);
 /* Publishes the engine's current credential (after an adopt). */
 void keeper_publish(struct keeper *k);
 
-/* Milliseconds until the next attempt is due (0: now), at most cap. */
+/* Milliseconds until the next attempt is due (0: now), at most cap, and
+ * at most a quarter of the margin: a wall clock moved by a shim or a
+ * hypervisor, which sets off no timer, is noticed that soon
+ * (stsenv_engine_poll rebases the credential on it). */
 int keeper_wait_ms(const struct keeper *k, int cap);
+
+/* After poll reported k->clock_fd readable: the wall clock was set
+ * (stepped); re-arms it.  The next keeper_step sees the step. */
+void keeper_clock_stepped(struct keeper *k);
 
 /* The page says the keeper is gone; the socket is closed. */
 void keeper_close(struct keeper *k);

@@ -30,6 +30,17 @@ static inline int64_t stsenv_mono_coarse_ms_inline(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* CLOCK_REALTIME_COARSE: the wall clock an Expiration is judged by, on
+ * the read path, where a step of the wall clock (a paused VM, NTP) must
+ * not let the monotonic deadline outlive the real one. */
+static inline int64_t stsenv_real_coarse_ms_inline(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* CLOCK_MONOTONIC in ns: how much work a thread did between two reads. */
 static inline int64_t stsenv_mono_ns(void)
 {

@@ -162,6 +162,40 @@ static void on_failed(struct stsenv_engine *e, int64_t now, const struct stsenv_
 	snprintf(e->last_error, sizeof(e->last_error), "%s", err->msg);
 }
 
+/* A wall clock stepped forward (a VM resumed after a pause, NTP stepping a
+ * clock that was behind) shortens what is left of the credential by the
+ * step, which its monotonic deadline does not see: the credential gets
+ * the deadline the wall clock gives it, and an attempt is due by the same
+ * rule as for a new credential.  A step back changes nothing: the
+ * monotonic deadline, set when the wall clock was right, stays. */
+static void rebase(struct stsenv_engine *e, int64_t now)
+{
+	const struct stsenv_snap *cur = e->current, *s;
+	int64_t real = e->clock->real_ms(e->clock->ctx), want, at;
+
+	if (!cur || cur->exp_real_ms == STSENV_NO_EXPIRY)
+		return;
+	want = now + (cur->exp_real_ms - real);
+	if (want >= cur->exp_mono_ms - STSENV_SEC)
+		return;
+	s = stsenv_snap_new(&(struct stsenv_cred){(char *)cur->id, (char *)cur->secret,
+						  (char *)cur->token, cur->exp_real_ms},
+			    e->fingerprint, cur->generation, real, now, cur->prev);
+	if (!s)
+		return;
+	stsenv_log(STSENV_LOG_WARN,
+		   "the wall clock moved ahead by %llds: the credential expires in %llds by it",
+		   (long long)((cur->exp_mono_ms - want) / STSENV_SEC),
+		   (long long)((s->exp_mono_ms - now) / STSENV_SEC));
+	e->current = s;
+	at = e->failures ? stsenv_sched_failed(e->failures, now,
+					       stsenv_snap_valid(s, now) ? s->exp_mono_ms : 0,
+					       next_rand(e))
+			 : stsenv_sched_fresh(&e->sched, now, s->exp_mono_ms, next_rand(e));
+	if (at < e->next_attempt)
+		e->next_attempt = at;
+}
+
 enum stsenv_attempt stsenv_engine_poll(struct stsenv_engine *e, bool force)
 {
 	struct stsenv_cred c = {0};
@@ -170,6 +204,7 @@ enum stsenv_attempt stsenv_engine_poll(struct stsenv_engine *e, bool force)
 	int64_t now = mono(e), real;
 	enum stsenv_fetch_rc rc;
 
+	rebase(e, now);
 	if (!force && now < e->next_attempt)
 		return STSENV_NOT_DUE;
 	rc = e->source->fetch(e->source, e->timeout_ms, &c, &err);
@@ -226,6 +261,11 @@ const struct stsenv_snap *stsenv_engine_get(struct stsenv_engine *e)
 int64_t stsenv_engine_next_attempt(const struct stsenv_engine *e)
 {
 	return e->next_attempt;
+}
+
+int64_t stsenv_engine_margin_ms(const struct stsenv_engine *e)
+{
+	return e->sched.margin_ms;
 }
 
 void stsenv_engine_status(const struct stsenv_engine *e, struct stsenv_engine_status *st)

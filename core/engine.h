@@ -58,6 +58,9 @@ const struct stsenv_snap *stsenv_engine_get(struct stsenv_engine *e);
 /* Monotonic ms of the next attempt. */
 int64_t stsenv_engine_next_attempt(const struct stsenv_engine *e);
 
+/* STSENV_REFRESH_MARGIN, as the engine was given it. */
+int64_t stsenv_engine_margin_ms(const struct stsenv_engine *e);
+
 struct stsenv_engine_status {
 	const struct stsenv_snap *current; /* may have expired */
 	unsigned failures;		   /* consecutive */

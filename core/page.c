@@ -110,6 +110,7 @@ void stsenv_page_write(struct stsenv_page *p, const struct stsenv_page_update *u
 	sh->state = (uint32_t)u->state;
 	sh->fetching = u->fetching;
 	sh->next_attempt_ms = u->next_attempt_ms;
+	sh->next_attempt_mono_ms = u->next_attempt_mono_ms;
 	atomic_store_explicit(&sh->seq, seq + 2, memory_order_release);
 	atomic_fetch_add_explicit(&sh->version_word, 1, memory_order_release);
 	syscall(SYS_futex, &sh->version_word, FUTEX_WAKE, 0x7fffffff, NULL, NULL, 0);
@@ -125,7 +126,7 @@ struct stsenv_page_view {
  * writing them, which the sequence number then tells. */
 struct fields {
 	uint64_t generation;
-	int64_t exp_ms, next_attempt_ms;
+	int64_t exp_ms, next_attempt_ms, next_attempt_mono_ms;
 	uint32_t state, fetching, flags, len[STSENV_PF_COUNT], off[STSENV_PF_COUNT];
 };
 
@@ -136,6 +137,7 @@ static void load_fields(const struct stsenv_page_shared *sh, struct fields *f)
 	f->generation = LOAD(sh->generation);
 	f->exp_ms = LOAD(sh->exp_ms);
 	f->next_attempt_ms = LOAD(sh->next_attempt_ms);
+	f->next_attempt_mono_ms = LOAD(sh->next_attempt_mono_ms);
 	f->state = LOAD(sh->state);
 	f->fetching = LOAD(sh->fetching);
 	f->flags = LOAD(sh->flags);
@@ -246,6 +248,7 @@ static void copy_error(const struct stsenv_page_shared *sh, const struct fields 
 	st->fetching = f->fetching;
 	st->exp_ms = f->flags & STSENV_PAGE_HAS_CRED ? f->exp_ms : 0;
 	st->next_attempt_ms = f->next_attempt_ms;
+	st->next_attempt_mono_ms = f->next_attempt_mono_ms;
 	memcpy(st->error, sh->data + f->off[STSENV_PF_ERROR], f->len[STSENV_PF_ERROR]);
 	st->error[f->len[STSENV_PF_ERROR]] = '\0';
 }

@@ -56,10 +56,11 @@ struct stsenv_page_update {
 	const struct stsenv_cred *cred; /* NULL: keep the credential there */
 	uint64_t generation;		/* of cred */
 	enum stsenv_page_state state;
-	bool fetching;		 /* about to ask the source: a process with no valid
-				  * credential may wait for the outcome */
-	int64_t next_attempt_ms; /* wall clock: when the keeper asks the source next */
-	const char *error;	 /* safe to show; "" or NULL for none */
+	bool fetching;		      /* about to ask the source: a process with no valid
+				       * credential may wait for the outcome */
+	int64_t next_attempt_ms;      /* wall clock: when the keeper asks the source next */
+	int64_t next_attempt_mono_ms; /* the same on CLOCK_MONOTONIC */
+	const char *error;	      /* safe to show; "" or NULL for none */
 };
 
 /* Unmaps the keeper's view and frees p (the page lives on in its readers). */
@@ -94,7 +95,7 @@ struct stsenv_page_status {
 	enum stsenv_page_state state;
 	bool fetching;
 	int64_t exp_ms; /* of the credential held; 0: none */
-	int64_t next_attempt_ms;
+	int64_t next_attempt_ms, next_attempt_mono_ms;
 	char error[STSENV_PAGE_ERROR_MAX];
 };
 

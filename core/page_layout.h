@@ -40,6 +40,7 @@ struct stsenv_page_shared {
 	uint64_t generation;
 	int64_t exp_ms;
 	int64_t next_attempt_ms;
+	int64_t next_attempt_mono_ms;
 	uint32_t state;
 	uint32_t fetching; /* the keeper is asking the source right now */
 	uint32_t flags;

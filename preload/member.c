@@ -19,6 +19,14 @@ static int64_t due_at(const struct stsenv_snap *s)
 						  : s->exp_mono_ms - stsenv_rt.cfg.margin_ms;
 }
 
+/* Due for a newer one, by either clock (stsenv_rt_live). */
+static bool due(const struct stsenv_snap *s, int64_t now)
+{
+	return now >= due_at(s) ||
+	       (s->exp_real_ms != STSENV_NO_EXPIRY &&
+		stsenv_real_coarse_ms_inline() >= s->exp_real_ms - stsenv_rt.cfg.margin_ms);
+}
+
 /* Publishes s unless a thread got a newer one from the same page first.
  * Within a page generations only grow; a new page replaces any. */
 static const struct stsenv_snap *publish(const struct stsenv_snap *s)
@@ -95,8 +103,13 @@ static const struct stsenv_page_view *reach(void)
  * next attempt by more than a fetch can take. */
 static bool keeper_lost(const struct stsenv_page_status *st)
 {
+	int64_t late = stsenv_rt.cfg.timeout_ms + GRACE_MS;
+
+	/* Late by both clocks: a wall clock stepped forward makes every
+	 * keeper look late by it, the monotonic one does not. */
 	return st->state == STSENV_PAGE_CLOSED ||
-	       stsenv_real_ms() > st->next_attempt_ms + stsenv_rt.cfg.timeout_ms + GRACE_MS;
+	       (stsenv_real_ms() > st->next_attempt_ms + late &&
+		stsenv_mono_ms() > st->next_attempt_mono_ms + late);
 }
 
 /* Takes what the page holds now, if it changed since we last looked (or
@@ -119,7 +132,7 @@ static const struct stsenv_snap *follow(const struct stsenv_page_view *v,
 	st->state = STSENV_PAGE_OK;
 	st->fetching = false;
 	if (!force && version == atomic_load(&rt->seen_version) && s && s->origin == v &&
-	    stsenv_snap_valid(s, now) && (now < due_at(s) || now < atomic_load(&rt->next_check)))
+	    stsenv_rt_live(s, now) && (!due(s, now) || now < atomic_load(&rt->next_check)))
 		return s;
 	/* Due and nothing new: look at the keeper's state, ten times a second
 	 * at most. */
@@ -143,7 +156,7 @@ static const struct stsenv_snap *follow(const struct stsenv_page_view *v,
 				   (unsigned long long)n->generation);
 		}
 	}
-	*lost = keeper_lost(st) && !(stsenv_snap_valid(s, now) && now < due_at(s));
+	*lost = keeper_lost(st) && !(stsenv_rt_live(s, now) && !due(s, now));
 	return s;
 }
 
@@ -177,7 +190,7 @@ static const struct stsenv_snap *await(const struct stsenv_page_view *v,
 
 		s = follow(v, s, true, &lost, &st);
 		busy = st.fetching || st.state == STSENV_PAGE_EMPTY;
-		if (lost || stsenv_snap_valid(s, stsenv_mono_coarse_ms()) || !busy)
+		if (lost || stsenv_rt_live(s, stsenv_mono_coarse_ms()) || !busy)
 			return s;
 		if (left <= 0 || !stsenv_page_wait(v, seen, left)) {
 			gave_up(wait_ms);
@@ -197,7 +210,7 @@ const struct stsenv_snap *stsenv_rt_current_at(int64_t now, int64_t wait_ms)
 	/* What we hold is fresh, and the page has nothing newer (or there is
 	 * no page: it was handed down): nothing to ask.  Every read of a
 	 * served name passes here. */
-	if (stsenv_snap_valid(s, now) && now < due_at(s) &&
+	if (stsenv_rt_live(s, now) && !due(s, now) &&
 	    (!v || (s->origin == v && stsenv_page_version(v) == atomic_load(&rt->seen_version))))
 		return s;
 	saved = errno;
@@ -208,10 +221,10 @@ const struct stsenv_snap *stsenv_rt_current_at(int64_t now, int64_t wait_ms)
 		if (v)
 			s = follow(v, atomic_load(&rt->cur), true, &lost, NULL);
 	}
-	if (v && wait_ms > 0 && !stsenv_snap_valid(s, now))
+	if (v && wait_ms > 0 && !stsenv_rt_live(s, now))
 		s = await(v, s, wait_ms);
 	errno = saved;
-	return stsenv_snap_valid(s, stsenv_mono_coarse_ms()) ? s : NULL;
+	return stsenv_rt_live(s, stsenv_mono_coarse_ms()) ? s : NULL;
 }
 
 const struct stsenv_snap *stsenv_rt_current(int64_t wait_ms)

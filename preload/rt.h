@@ -13,6 +13,7 @@
 
 #include "symbols.h"
 
+#include "../core/clock.h"
 #include "../core/config.h"
 #include "../core/names.h"
 #include "../core/page.h"
@@ -90,6 +91,15 @@ const struct stsenv_snap *stsenv_rt_current_at(int64_t now, int64_t wait_ms);
 /* member.c: the tree's credentials endpoint (asking the keeper for the page
  * if this process has not yet), or NULL. */
 const char *stsenv_rt_endpoint(void);
+
+/* Whether s may be served at monotonic now: by both clocks, since a wall
+ * clock stepped forward (a resumed VM) ends a credential's life early and
+ * one stepped back must not extend it.  The coarse clocks are a few ns. */
+static inline bool stsenv_rt_live(const struct stsenv_snap *s, int64_t now)
+{
+	return stsenv_snap_valid(s, now) && (s->exp_real_ms == STSENV_NO_EXPIRY ||
+					     stsenv_real_coarse_ms_inline() < s->exp_real_ms);
+}
 
 /* root.c: starts a keeper for a tree of our own (waiting, at most the
  * timeout, for its page).  The page and tree go into stsenv_rt. */

@@ -161,7 +161,7 @@ static const struct stsenv_snap *pick(const struct stsenv_name *n)
 	paused = now - pin.last_ms >= GAP_MS;
 	round_starts = (pin.round & bit) && (pin.prev != n->index || paused);
 
-	if (!cur || !stsenv_snap_valid(p, now) ||
+	if (!cur || !stsenv_rt_live(p, now) ||
 	    (p != cur && may_move(p, cur, now, round_starts, paused))) {
 		pin.s = cur;
 		pin.last_ns = 0;

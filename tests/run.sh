@@ -118,6 +118,10 @@ done
 check go_without_sdk_keeps_variables t_go_names_once
 check endpoint_under_attack t_endpoint_attack
 
+# A wall clock stepped forward (tests/it/clock.sh)
+check wall_clock_step_plain_preload t_wall_clock_step preload
+check wall_clock_step_launcher t_wall_clock_step launcher
+
 # Delivery (tests/it/delivery.sh)
 for p in python perl node bash dash vfork spawn bash-sleeps-past-expiry; do
 	check "children_fresh_plain_preload_$p" t_children_fresh preload "$p"

@@ -296,6 +296,37 @@ static void test_wall_clock_jump_does_not_extend_life(void)
 	stsenv_engine_destroy(r.e);
 }
 
+/* A wall clock stepped forward (a VM resumed after a pause): what is left
+ * of the credential by the wall clock is what counts, and the refresh is
+ * due by it, at the next poll, not when the monotonic deadline comes. */
+static void test_wall_clock_forward_step_ends_life_early(void)
+{
+	struct rig r;
+	const struct stsenv_snap *a, *b;
+
+	rig_init(&r, 60 * MIN, 15 * MIN);
+	a = stsenv_engine_get(r.e);
+	CHECK(a && next_in(&r) >= 45 * MIN);
+	/* 59m40s pass by the wall clock, none by the monotonic one. */
+	r.clock.real += 60 * MIN - 20 * SEC;
+	r.src->next = S_FAIL;
+	stsenv_engine_poll(r.e, false);
+	b = stsenv_engine_current(r.e);
+	CHECK(b && b->generation == a->generation && b->exp_mono_ms <= r.clock.mono + 20 * SEC);
+	CHECK(next_in(&r) <= 3 * SEC);
+	CHECK(r.src->calls == 1); /* not yet: the schedule keeps its minimum gap */
+	r.clock.mono += 3 * SEC;
+	r.src->next = S_NEW;
+	stsenv_engine_poll(r.e, false);
+	CHECK(r.src->calls == 2 && stsenv_engine_current(r.e)->generation == 2);
+	/* Stepped further than the credential lives: never valid again. */
+	r.clock.real += 120 * MIN;
+	r.src->next = S_FAIL;
+	stsenv_engine_poll(r.e, false);
+	CHECK(stsenv_engine_valid(r.e) == NULL);
+	stsenv_engine_destroy(r.e);
+}
+
 /* A keeper started by a process that held a credential takes it and asks
  * the source only when it is due. */
 static void test_adopted_credential_served_without_fetch(void)
@@ -359,6 +390,7 @@ int main(void)
 	RUN(test_short_lived_bounded_rate);
 	RUN(test_expired_from_source_is_refused);
 	RUN(test_wall_clock_jump_does_not_extend_life);
+	RUN(test_wall_clock_forward_step_ends_life_early);
 	RUN(test_adopted_credential_served_without_fetch);
 	RUN(test_learns_a_late_source);
 	UNIT_EXIT();
