@@ -3,6 +3,7 @@
  * parent: it keeps the tree's page fresh, forwards signals and exits with
  * the command's status. */
 #include "cli.h"
+#include "handoff.h"
 #include "keeper.h"
 
 #include "../core/delivery.h"
@@ -155,7 +156,7 @@ static const char *environ_lookup(void *ctx, const char *name)
 
 /* Gives our own environment, which the command inherits, the delivery
  * it is to have. */
-static int deliver_env(struct cli *c, const struct keeper *k, const struct stsenv_snap *s, int mode)
+static int deliver_env(struct cli *c, const char *endpoint, const struct stsenv_snap *s, int mode)
 {
 	struct stsenv_edit edits[STSENV_DELIVERY_EDITS];
 	char rec[STSENV_DELIVERY_RECORD_MAX + 2 * PATH_MAX];
@@ -164,9 +165,8 @@ static int deliver_env(struct cli *c, const struct keeper *k, const struct stsen
 
 	if (mode == STSENV_DELIVER_ENV)
 		return 0;
-	n = stsenv_delivery_edits(mode, environ_lookup, NULL, s,
-				  k->ep.listen_fd >= 0 ? k->ep.url : NULL, src_uri, edits, rec,
-				  sizeof(rec));
+	n = stsenv_delivery_edits(mode, environ_lookup, NULL, s, endpoint && *endpoint ? endpoint : NULL,
+				  src_uri, edits, rec, sizeof(rec));
 	for (int i = 0; i < n; i++)
 		if ((edits[i].value ? setenv(edits[i].name, edits[i].value, 1)
 				    : unsetenv(edits[i].name)) < 0)
@@ -228,12 +228,12 @@ static int delivery_mode; /* of the command, decided once */
 
 /* Puts the credential into our own environment, which the command
  * inherits, delivered as it is to have it. */
-static int hand_down(struct cli *c, const struct keeper *k, const struct stsenv_snap *s)
+static int hand_down(struct cli *c, const char *tree, const char *endpoint,
+		     const struct stsenv_snap *s)
 {
-	if (stsenv_policy_place(&c->policy, &c->names, s, k->tree_value, getenv, setenv, unsetenv) <
-	    0)
+	if (stsenv_policy_place(&c->policy, &c->names, s, tree, getenv, setenv, unsetenv) < 0)
 		return -1;
-	return deliver_env(c, k, s, delivery_mode);
+	return deliver_env(c, endpoint, s, delivery_mode);
 }
 
 /* Stops the command for a restart: TERM, then KILL after 10 s. */
@@ -252,22 +252,58 @@ static void stop(pid_t pid)
 	waitpid(pid, &status, 0);
 }
 
-/* Waits for the command, keeping the tree's page fresh meanwhile.
- * Returns its wait status, or -1. */
+static int chld_pipe[2] = {-1, -1};
+
+static void on_chld(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	if (write(chld_pipe[1], "c", 1) < 0) {
+		/* full: a wake-up is pending anyway */
+	}
+	errno = saved;
+}
+
+/* The command stopped itself (SIGTSTP from tmux's C-b C-z, bash's
+ * suspend): stop ourselves with the same signal, as sudo does, so that the
+ * shell that waits for us sees the job stop; continue it when continued. */
+static void stopped(pid_t pid, int status)
+{
+	int sig = WSTOPSIG(status);
+
+	if (sig != SIGTSTP && sig != SIGSTOP && sig != SIGTTIN && sig != SIGTTOU)
+		return;
+	kill(getpid(), sig == SIGSTOP ? SIGSTOP : sig);
+	kill(pid, SIGCONT);
+}
+
+/* Waits for the command, keeping the tree's page fresh meanwhile (the
+ * --on-rotate supervisor).  Returns its wait status, or -1. */
 static int supervise(struct cli *c, struct keeper *k, char **argv, const struct exec_opts *o)
 {
 	pid_t pid = child_pid;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status;
 
+	if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
+		signal(SIGCHLD, on_chld);
 	for (;;) {
-		struct pollfd p[2] = {{k->clock_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+		struct pollfd p[3] = {
+			{k->clock_fd, POLLIN, 0}, {chld_pipe[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
 		/* Without pidfd (Linux < 5.3), look for the command's exit often. */
 		int wait = keeper_wait_ms(k, pidfd >= 0 ? 60000 : 200), rc;
+		char drain[64];
 
-		poll(p, pidfd >= 0 ? 2 : 1, wait);
+		poll(p, pidfd >= 0 ? 3 : 2, wait);
 		if (p[0].revents & POLLIN)
 			keeper_clock_stepped(k);
-		rc = waitpid(pid, &status, WNOHANG);
+		while (read(chld_pipe[0], drain, sizeof(drain)) > 0)
+			;
+		rc = waitpid(pid, &status, WNOHANG | WUNTRACED);
+		if (rc == pid && WIFSTOPPED(status)) {
+			stopped(pid, status);
+			continue;
+		}
 		if (rc == pid)
 			break;
 		if (rc < 0 && errno != EINTR)
@@ -282,7 +318,8 @@ static int supervise(struct cli *c, struct keeper *k, char **argv, const struct 
 		stop(pid);
 		if (pidfd >= 0)
 			close(pidfd);
-		if (hand_down(c, k, stsenv_engine_current(c->engine)) < 0 ||
+		if (hand_down(c, k->tree_value, k->ep.listen_fd >= 0 ? k->ep.url : NULL,
+			      stsenv_engine_current(c->engine)) < 0 ||
 		    (rc = start(argv, &pid)))
 			return rc ? W_EXITCODE(rc, 0) : -1;
 		child_pid = pid;
@@ -315,6 +352,27 @@ static int exit_like(int status)
 	return WEXITSTATUS(status);
 }
 
+/* COMMAND in our place, with a keeper of its own (cli/handoff.c): the
+ * process its caller started and signals, stops and waits for is COMMAND. */
+static int exec_in_place(struct cli *c, char **argv, const struct stsenv_snap *s,
+			 const char *lib)
+{
+	struct stsenv_err err = {0};
+	struct handoff h;
+	int e;
+
+	if (handoff_keeper(c, s, &h, &err) < 0)
+		return cli_fail("%s", err.msg);
+	if (hand_down(c, h.tree_value, h.endpoint, s) < 0 || prepend_preload(lib) < 0)
+		return cli_fail("cannot set up the environment: %s", strerror(errno));
+	keeper_unharden(); /* the command dumps core as it would without us */
+	execvp(argv[0], argv);
+	e = errno;
+	fprintf(stderr, "stsenv: error: %s: %s\n", argv[0],
+		e == ENOENT ? "command not found" : strerror(e));
+	return e == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+}
+
 int cmd_exec(struct cli *c, char **argv, const struct exec_opts *o)
 {
 	struct sigaction sa = {0};
@@ -339,11 +397,14 @@ int cmd_exec(struct cli *c, char **argv, const struct exec_opts *o)
 	}
 	/* The launcher is where its tree starts: it says it, once. */
 	stsenv_policy_warn_static(&c->policy, getenv, "");
+	delivery_mode = decide(argv[0], o, s, c->cfg.deliver);
+	if (!o->on_rotate)
+		return exec_in_place(c, argv, s, lib);
 	if (keeper_open(&k, c->engine, c->fingerprint, NULL, &err) < 0)
 		return cli_fail("cannot keep the tree's credential: %s", err.msg);
 	keeper_publish(&k);
-	delivery_mode = decide(argv[0], o, s, c->cfg.deliver);
-	if (hand_down(c, &k, s) < 0 || prepend_preload(lib) < 0)
+	if (hand_down(c, k.tree_value, k.ep.listen_fd >= 0 ? k.ep.url : NULL, s) < 0 ||
+	    prepend_preload(lib) < 0)
 		return cli_fail("cannot set up the environment: %s", strerror(errno));
 	sa.sa_sigaction = forward;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;

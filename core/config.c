@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* A bad setting is noted here and said by stsenv_config_report: by the
  * process that starts a tree, not by every process that inherits it. */
@@ -63,6 +64,26 @@ int stsenv_duration_setting(stsenv_getenv_fn get)
 	return d < 900 ? 900 : d > 43200 ? 43200 : (int)d;
 }
 
+/* A relative STSENV_LOG_FILE names a file in the directory it was given
+ * in: a keeper runs in /, and a program may change directory later. */
+static void log_file_setting(struct stsenv_config *c, const char *v)
+{
+	size_t n;
+
+	if (!*v || v[0] == '/' || !getcwd(c->log_file, sizeof(c->log_file))) {
+		copy(c, c->log_file, sizeof(c->log_file), v, "STSENV_LOG_FILE");
+		return;
+	}
+	n = strlen(c->log_file);
+	if (n + 1 + strlen(v) >= sizeof(c->log_file)) {
+		c->log_file[0] = '\0';
+		problem(c, "%s is too long%s%s; ignored", "STSENV_LOG_FILE", "", "");
+		return;
+	}
+	c->log_file[n] = '/';
+	memcpy(c->log_file + n + 1, v, strlen(v) + 1);
+}
+
 static const char *const sources[] = {"auto", "uri", "file", "oidc", "profile", "ecs"};
 
 /* STSENV_SOURCE, case-insensitive; a value that names no source makes
@@ -99,7 +120,7 @@ void stsenv_config_load(struct stsenv_config *c, stsenv_getenv_fn get)
 	c->log_level = level;
 	v = get("STSENV_LOG_FILE");
 	if (v)
-		copy(c, c->log_file, sizeof(c->log_file), v, "STSENV_LOG_FILE");
+		log_file_setting(c, v);
 	stsenv_log_setup(c->log_level, c->log_file);
 	source_setting(c, get("STSENV_SOURCE"));
 	memcpy(c->file, STSENV_DEFAULT_FILE, sizeof(STSENV_DEFAULT_FILE));

@@ -223,6 +223,11 @@ bool stsenv_page_endpoint(const struct stsenv_page_view *v, char *buf, size_t le
 	return true;
 }
 
+pid_t stsenv_page_keeper(const struct stsenv_page_view *v)
+{
+	return (pid_t)v->sh.keeper_pid;
+}
+
 uint32_t stsenv_page_version(const struct stsenv_page_view *v)
 {
 	return atomic_load_explicit(&v->sh.version_word, memory_order_acquire);

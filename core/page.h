@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum stsenv_page_state {
 	STSENV_PAGE_EMPTY,   /* the keeper has not fetched yet */
@@ -82,6 +83,9 @@ const struct stsenv_page_view *stsenv_page_map(int fd, uint64_t fingerprint,
 /* The tree's credentials endpoint into buf (len >= STSENV_PAGE_ENDPOINT_MAX):
  * false if the page names none, or something that is not a loopback URL. */
 bool stsenv_page_endpoint(const struct stsenv_page_view *v, char *buf, size_t len);
+
+/* The pid of the keeper that wrote the page (as it recorded it). */
+pid_t stsenv_page_keeper(const struct stsenv_page_view *v);
 
 /* Changes with every write: wait on it with stsenv_page_wait. */
 uint32_t stsenv_page_version(const struct stsenv_page_view *v);

@@ -28,6 +28,9 @@
  * accepts).  Handed only to children that load the preload, so they stay
  * quiet about what their first process said. */
 #define STSENV_TREE_NONE "v1:0:00000000000000000000000000000000"
+/* The tree of a process whose keeper could not be started: it has said
+ * why, once; its children stay quiet and do not try again. */
+#define STSENV_TREE_FAILED "v1:0:ffffffffffffffffffffffffffffffff"
 
 struct stsenv_tree {
 	pid_t keeper;
@@ -52,7 +55,6 @@ void stsenv_tree_answer(int listen_fd, int page_fd);
  * not the keeper's) or ETIMEDOUT. */
 int stsenv_tree_get_page(const struct stsenv_tree *t, int64_t timeout_ms);
 
-#endif
 
 /* ---- a root and its keeper ----------------------------------------------
  * A process that starts a tree under plain LD_PRELOAD runs a keeper for it
@@ -93,3 +95,5 @@ size_t stsenv_keep_request_name_at(void);
  * timeout_ms: a close-on-exec descriptor, or -1 with errno. */
 void stsenv_tree_send_page(int sock, int page_fd);
 int stsenv_tree_recv_page(int sock, int64_t timeout_ms);
+
+#endif

@@ -81,13 +81,13 @@ static char *put_entry(char **strings, const char *name, const char *value)
 	return e;
 }
 
-/* A process without a source has said so; a child that loads the preload
- * too is told, by STSENV_TREE_NONE, and stays quiet.  Only such a child:
+/* A process without a source, or whose keeper could not be started, has
+ * said so; a child that loads the preload too is told, by STSENV_TREE_NONE
+ * or STSENV_TREE_FAILED (in `none`), and stays quiet.  Only such a child:
  * an environment built without the preload (env -i) gets nothing added,
  * and one that names a tree already keeps it. */
-static char **quiet_child_env(char *const envp[], pid_t me)
+static char **quiet_child_env(char *const envp[], pid_t me, const char *none)
 {
-	static const char none[] = STSENV_TREE_VAR "=" STSENV_TREE_NONE;
 	bool preload = false;
 	char **out;
 	size_t n;
@@ -273,7 +273,12 @@ char **stsenv_rt_exec_env(char *const envp[], const struct stsenv_rt_target *t)
 		need = (plan.slots * sizeof(char *) + plan.bytes + 15) & ~(size_t)15;
 	extra = rt->has_src ? delivery_room(envp, planned ? plan.entries : count(envp), s) : 0;
 	if (!planned && !extra) {
-		char **quiet = rt->has_src ? NULL : quiet_child_env(envp, me);
+		static const char none[] = STSENV_TREE_VAR "=" STSENV_TREE_NONE,
+				  failed[] = STSENV_TREE_VAR "=" STSENV_TREE_FAILED;
+		char **quiet = !rt->has_src ? quiet_child_env(envp, me, none)
+			       : atomic_load(&rt->keeper_failed) && !atomic_load(&rt->tree)
+				       ? quiet_child_env(envp, me, failed)
+				       : NULL;
 		errno = saved;
 		return quiet;
 	}

@@ -55,6 +55,25 @@ static char *arena_strdup(const char *s)
 	return d ? memcpy(d, s, n) : NULL;
 }
 
+/* path, absolute: a relative LD_PRELOAD (a newcomer's first try) names
+ * the library from the directory the program started in, and the keeper
+ * runs in /. */
+static const char *absolute(const char *path)
+{
+	char cwd[4096], *out;
+	size_t n;
+
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return arena_strdup(path);
+	n = strlen(cwd);
+	if (!(out = stsenv_arena_alloc(n + strlen(path) + 2)))
+		return NULL;
+	memcpy(out, cwd, n);
+	out[n] = '/';
+	memcpy(out + n + 1, path, strlen(path) + 1);
+	return out;
+}
+
 /* What a keeper of our own would need: settings and the description, packed
  * once here, straight into the arena (which keeps it out of core files),
  * and where the keeper is. */
@@ -83,13 +102,13 @@ static void prepare_tree(const struct stsenv_desc *d)
 	/* The keeper is `stsenv keep`: stsenv-keeper beside this library, or
 	 * the installed stsenv. */
 	if (dladdr((void *)stsenv_rt_init_once, &info) && info.dli_fname &&
-	    (rt->library = arena_strdup(info.dli_fname))) {
-		const char *slash = strrchr(info.dli_fname, '/');
-		size_t dir = slash ? (size_t)(slash - info.dli_fname) + 1 : 0;
+	    (rt->library = absolute(info.dli_fname))) {
+		const char *slash = strrchr(rt->library, '/');
+		size_t dir = slash ? (size_t)(slash - rt->library) + 1 : 0;
 		char *k = stsenv_arena_alloc(dir + sizeof(KEEPER_NAME));
 
 		if (k) {
-			memcpy(k, info.dli_fname, dir);
+			memcpy(k, rt->library, dir);
 			memcpy(k + dir, KEEPER_NAME, sizeof(KEEPER_NAME));
 			rt->keeper_path[0] = k;
 		}
@@ -123,6 +142,14 @@ static void join_tree(void)
 
 	if (!rt->has_src || !rt->request)
 		return;
+	/* The first process of the tree could not start a keeper and has
+	 * said why: quiet and fast here, names unset, and our children told
+	 * the same. */
+	if (t && strcmp(t, STSENV_TREE_FAILED) == 0) {
+		rt->no_keeper = true;
+		atomic_store(&rt->keeper_failed, true);
+		return;
+	}
 	if (ours)
 		atomic_store(&rt->tree, arena_strdup(t));
 	/* Nothing to do while what was handed down is fresh: a process that

@@ -83,7 +83,7 @@ static const struct stsenv_page_view *reach(void)
 
 	/* Between attempts, every read of a served name passes here: no
 	 * syscall before this test. */
-	if (!rt->has_src || now < next ||
+	if (!rt->has_src || rt->no_keeper || now < next ||
 	    !atomic_compare_exchange_strong(&rt->next_try, &next, now + RETRY_MS))
 		return atomic_load(&rt->page);
 	me = getpid();

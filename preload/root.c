@@ -5,13 +5,19 @@
  * it; a keeper costs one process per tree and makes the whole tree one
  * requester (doc/DESIGN.md, "One refresh per process tree").
  *
- * The keeper must not be the host's child: a host that waits for "any
- * child" would reap it, a SIGCHLD would reach the host's handler.  So an
- * intermediate, cloned with no exit signal (invisible to wait(-1)), clones
- * the keeper and exits; we reap it with __WCLONE.  Both share our memory
- * and run on a stack we map, with every signal blocked, doing nothing but
- * system calls, as glibc's posix_spawn does: this may run in a vfork child
- * or at any point of a multithreaded host. */
+ * The keeper must not be a child the host can see: a host that waits for
+ * "any child" would reap it, a SIGCHLD would reach the host's handler.  So
+ * an intermediate, cloned with no exit signal (invisible to wait(-1)),
+ * clones the keeper and exits; we reap it with __WCLONE, and the keeper
+ * goes to the nearest reaper.  Where that reaper is the host itself (PID 1
+ * of a container or of `unshare -p`, a child subreaper), the orphan would
+ * come back to it as an ordinary child, and a host that reaps until no
+ * child is left would wait for it forever: there the keeper is the host's
+ * own child, cloned with no exit signal, which wait(-1) never sees; we
+ * reap it with __WCLONE if it ever exits before us.  Both run on a stack
+ * we map, with every signal blocked, doing nothing but system calls, as
+ * glibc's posix_spawn does: this may run in a vfork child or at any point
+ * of a multithreaded host. */
 #include "rt.h"
 
 #include "../core/clock.h"
@@ -19,17 +25,19 @@
 #include "../core/marker.h"
 
 #include <errno.h>
+#include <linux/futex.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define STACK (32 * 1024)
+#define STACK (32 * 1024) /* the spawn record, then three stacks */
 
 struct spawn {
 	const char *const *path;
@@ -37,7 +45,9 @@ struct spawn {
 	char root[12];
 	int channel, pidfd;
 	pid_t keeper;
-	char *stack;
+	int exec_errno; /* why the keeper could not be started, if it could not */
+	_Atomic uint32_t ready; /* the guardian has started the keeper (futex) */
+	char *stack;		/* the mapping this lives in: stacks above it */
 };
 
 extern char **environ;
@@ -74,10 +84,15 @@ __attribute__((no_sanitize_address)) static int keeper_child(void *arg)
 			syscall(SYS_close, fd);
 	syscall(SYS_setsid);
 	syscall(SYS_chdir, "/");
-	/* Signals stay blocked through exec; the keeper unblocks them. */
+	/* Signals stay blocked through exec; the keeper unblocks them.  Our
+	 * memory is the parent's until exec: it learns why, if we fail. */
 	for (int i = 0; i < 2; i++)
-		if (sp->path[i])
+		if (sp->path[i]) {
+			/* syscall() sets errno: the calling thread's, which waits. */
 			syscall(SYS_execve, sp->path[i], sp->argv, environ);
+			if (i == 0 || errno != ENOENT)
+				sp->exec_errno = errno;
+		}
 	syscall(SYS_exit, 127);
 	return 0;
 }
@@ -87,7 +102,7 @@ __attribute__((no_sanitize_address)) static int intermediate(void *arg)
 	struct spawn *sp = arg;
 
 	sp->keeper =
-		clone(keeper_child, sp->stack + 2 * STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, sp);
+		clone(keeper_child, sp->stack + 3 * STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, sp);
 	syscall(SYS_exit, 0);
 	return 0;
 }
@@ -105,38 +120,90 @@ static void decimal(char *buf, unsigned v)
 	*buf = '\0';
 }
 
-/* Runs `stsenv keep` with channel on 3 and a pidfd of us on 4. */
-static pid_t spawn_keeper(int channel)
+/* Whether our orphans come back to us: PID 1 of a namespace, or a child
+ * subreaper. */
+static bool reaper(void)
 {
-	struct spawn sp = {.path = stsenv_rt.keeper_path, .channel = channel};
-	sigset_t all, old;
+	int sub = 0;
+
+	return getpid() == 1 || (syscall(SYS_prctl, PR_GET_CHILD_SUBREAPER, &sub) == 0 && sub);
+}
+
+/* For a reaper host: stays the keeper's parent for as long as the keeper
+ * lives, so that it is never reparented to the host.  It never execs (an
+ * exec sets the exit signal back to SIGCHLD), so wait(-1) never sees it.
+ * It shares our memory, touching nothing but its mapping, with every
+ * signal blocked. */
+__attribute__((no_sanitize_address)) static int guardian(void *arg)
+{
+	struct spawn *sp = arg;
+
+	sp->keeper =
+		clone(keeper_child, sp->stack + 3 * STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, sp);
+	atomic_store(&sp->ready, 1);
+	syscall(SYS_futex, &sp->ready, FUTEX_WAKE, 1, NULL, NULL, 0);
+	while (sp->keeper > 0 && syscall(SYS_wait4, sp->keeper, NULL, 0, NULL) == -EINTR)
+		;
+	syscall(SYS_exit, 0);
+	return 0;
+}
+
+/* Starts the keeper from the mapping sp lives in (3 stacks' worth). */
+static pid_t launch(struct spawn *sp, bool own_child)
+{
+	struct timespec wait = {2, 0};
 	pid_t mid;
 
+	if (!own_child) {
+		mid = clone(intermediate, sp->stack + 2 * STACK, CLONE_VM | CLONE_VFORK, sp);
+		if (mid > 0)
+			waitpid(mid, NULL, __WCLONE);
+		return mid;
+	}
+	mid = clone(guardian, sp->stack + 2 * STACK, CLONE_VM, sp);
+	while (mid > 0 && !atomic_load(&sp->ready) &&
+	       syscall(SYS_futex, &sp->ready, FUTEX_WAIT, 0, &wait, NULL, 0) == 0)
+		;
+	return mid;
+}
+
+/* Runs `stsenv keep` with channel on 3 and a pidfd of us on 4; *why is
+ * the errno of an exec that failed. */
+static pid_t spawn_keeper(int channel, int *why)
+{
+	bool own_child = reaper();
+	char *map = mmap(NULL, 4 * STACK, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	struct spawn *sp = (struct spawn *)map;
+	sigset_t all, old;
+	pid_t mid, keeper;
+
+	if (map == MAP_FAILED)
+		return -1;
+	*sp = (struct spawn){.path = stsenv_rt.keeper_path, .channel = channel, .stack = map};
 	/* The keeper lives as long as the process whose memory holds the page:
 	 * from a vfork child, its parent. */
-	decimal(sp.root, (unsigned)atomic_load(&stsenv_rt.pid));
-	sp.argv[0] = "stsenv-keeper";
-	sp.argv[1] = "keep";
-	sp.argv[2] = "--root";
-	sp.argv[3] = sp.root;
-	sp.pidfd = (int)syscall(SYS_pidfd_open, atomic_load(&stsenv_rt.pid), 0);
-	sp.stack = mmap(NULL, 2 * STACK, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (sp.stack == MAP_FAILED) {
-		if (sp.pidfd >= 0)
-			close(sp.pidfd);
-		return -1;
-	}
+	decimal(sp->root, (unsigned)atomic_load(&stsenv_rt.pid));
+	sp->argv[0] = "stsenv-keeper";
+	sp->argv[1] = "keep";
+	sp->argv[2] = "--root";
+	sp->argv[3] = sp->root;
+	sp->pidfd = (int)syscall(SYS_pidfd_open, atomic_load(&stsenv_rt.pid), 0);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	mid = clone(intermediate, sp.stack + STACK, CLONE_VM | CLONE_VFORK, &sp);
+	mid = launch(sp, own_child);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (mid > 0)
-		waitpid(mid, NULL, __WCLONE);
-	munmap(sp.stack, 2 * STACK);
-	if (sp.pidfd >= 0)
-		close(sp.pidfd);
-	return mid > 0 ? sp.keeper : -1;
+	if (sp->pidfd >= 0)
+		close(sp->pidfd);
+	*why = sp->exec_errno;
+	keeper = mid > 0 && !sp->exec_errno ? sp->keeper : -1;
+	if (own_child && mid > 0) { /* the guardian lives on its mapping */
+		atomic_store(&stsenv_rt.own_keeper, mid);
+		atomic_store(&stsenv_rt.own_map, map);
+	} else {
+		munmap(map, 4 * STACK);
+	}
+	return keeper;
 }
 
 /* The request with the socket's name in it, without copying it. */
@@ -194,20 +261,28 @@ bool stsenv_rt_start_tree(void)
 	const char *path = rt->keeper_path[0] ? rt->keeper_path[0] : rt->keeper_path[1];
 	char name[STSENV_TREE_NAME + 1];
 	const char *tree;
-	int sv[2], fd = -1, saved = errno;
-	pid_t keeper = -1;
+	int sv[2], fd = -1, saved = errno, why = 0;
+	pid_t keeper = -1, old = atomic_load(&rt->own_keeper);
 
-	if (!rt->request)
+	/* A keeper's guardian, our own child, that has gone: reaped here,
+	 * where we notice, so that it is no zombie of the host's. */
+	if (old > 0 && waitpid(old, NULL, WNOHANG | __WCLONE) == old) {
+		atomic_store(&rt->own_keeper, 0);
+		munmap(atomic_exchange(&rt->own_map, NULL), 4 * STACK);
+	}
+	/* A vfork child of a reaper would make the keeper its own child, to
+	 * be reparented to the host when it execs: its program starts its own. */
+	if (!rt->request || (getpid() != atomic_load(&rt->pid) && reaper()))
 		goto out;
 	if (!stsenv_tree_new_name(name) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		cannot(path, strerror(errno));
 		goto out;
 	}
-	keeper = spawn_keeper(sv[1]);
+	keeper = spawn_keeper(sv[1], &why);
 	close(sv[1]);
 	if (keeper <= 0 || !send_request(sv[0], name))
-		cannot(path, strerror(errno));
+		cannot(path, strerror(why ? why : errno));
 	else if ((fd = stsenv_tree_recv_page(sv[0], rt->cfg.timeout_ms + 1000)) < 0)
 		cannot(path, errno == ETIMEDOUT ? "it did not answer"
 						: "it exited (its own message says why)");
@@ -220,8 +295,11 @@ bool stsenv_rt_start_tree(void)
 	}
 	if (!v || !(tree = tree_value(keeper, name))) {
 		v = NULL;
+		/* Its children are told, and stay quiet (execenv.c). */
+		atomic_store(&rt->keeper_failed, true);
 		goto out;
 	}
+	atomic_store(&rt->keeper_failed, false);
 	atomic_store(&rt->tree, tree);
 	atomic_store(&rt->seen_version, 0);
 	atomic_store(&rt->endpoint, NULL); /* the new keeper's is another */

@@ -42,6 +42,7 @@ struct stsenv_rt {
 	_Atomic pid_t pid;	   /* the process whose memory this is: a vfork child
 				    * runs in its parent's, whose pid this stays */
 	bool has_src;		   /* a source is configured (fingerprint) */
+	bool no_keeper;		   /* our tree's first process could start none: try none */
 	struct stsenv_names names; /* its first-byte bitmap beside `ready` */
 	struct stsenv_config cfg;
 	struct stsenv_policy policy;
@@ -64,6 +65,9 @@ struct stsenv_rt {
 	_Atomic int64_t next_check;	/* coarse ms: the keeper's state again */
 	_Atomic int64_t next_try;	/* monotonic ms: reaching the keeper again */
 	_Atomic pid_t busy;		/* a thread of this pid is starting a tree */
+	_Atomic pid_t own_keeper;	/* our child guarding the keeper (we are a reaper) */
+	_Atomic(void *) own_map;	/* its mapping */
+	atomic_bool keeper_failed;	/* none could be started: children stay quiet */
 	_Atomic uint64_t owned;		/* names the program set or removed itself */
 	_Atomic uint64_t envcache[STSENV_MAX_NAMES];
 };

@@ -122,6 +122,13 @@ check endpoint_under_attack t_endpoint_attack
 check wall_clock_step_plain_preload t_wall_clock_step preload
 check wall_clock_step_launcher t_wall_clock_step launcher
 
+# Good citizens (tests/it/citizen.sh)
+check pid1_and_subreaper_hosts_finish t_pid1_reaper
+check self_stopping_command_on_a_pty t_self_stop_on_pty
+check job_signal_reaches_command_once t_job_signal_once
+check relative_log_file_and_preload t_relative_log_file
+check keeper_cannot_start_said_once t_no_keeper_said_once
+
 # Delivery (tests/it/delivery.sh)
 for p in python perl node bash dash vfork spawn bash-sleeps-past-expiry; do
 	check "children_fresh_plain_preload_$p" t_children_fresh preload "$p"
