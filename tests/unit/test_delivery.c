@@ -71,9 +71,16 @@ static const struct stsenv_snap *cred(void)
 	return s;
 }
 
+static void clear(struct env *e)
+{
+	for (int i = 0; i < e->n; i++)
+		free(e->value[i]);
+	memset(e, 0, sizeof(*e));
+}
+
 static void tree_env(struct env *e, const char *uri)
 {
-	memset(e, 0, sizeof(*e));
+	clear(e);
 	set(e, "ALIBABA_CLOUD_ACCESS_KEY_ID", "STS.id1");
 	set(e, "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret1");
 	set(e, "ALIBABA_CLOUD_SECURITY_TOKEN", "token1");
@@ -84,7 +91,7 @@ static void tree_env(struct env *e, const char *uri)
 
 static void test_uri_replaces_source_and_withholds_triple(void)
 {
-	struct env e;
+	struct env e = {0};
 	struct stsenv_delivery d;
 
 	tree_env(&e, SRC);
@@ -105,22 +112,24 @@ static void test_uri_replaces_source_and_withholds_triple(void)
 	CHECK_STR(look(&e, "ALIBABA_CLOUD_ACCESS_KEY_ID"), "STS.id1");
 	CHECK_STR(look(&e, "ALIBABA_CLOUD_SECURITY_TOKEN"), "token1");
 	CHECK(!look(&e, STSENV_ECS_OFF_VAR) && !look(&e, STSENV_DELIVERY_VAR));
+	clear(&e);
 }
 
 static void test_no_uri_before(void)
 {
-	struct env e;
+	struct env e = {0};
 
 	tree_env(&e, NULL);
 	CHECK(apply(&e, STSENV_DELIVER_URI, cred(), NULL) > 0);
 	CHECK_STR(look(&e, STSENV_URI_VAR), EP);
 	CHECK(apply(&e, STSENV_DELIVER_ENV, cred(), NULL) > 0);
 	CHECK(!look(&e, STSENV_URI_VAR));
+	clear(&e);
 }
 
 static void test_users_own_word(void)
 {
-	struct env e;
+	struct env e = {0};
 	struct stsenv_delivery d;
 
 	/* A URI the user set for this program stays, and no triple of ours
@@ -150,23 +159,24 @@ static void test_users_own_word(void)
 	CHECK(apply(&e, STSENV_DELIVER_URI, cred(), SRC) == 0);
 	CHECK_STR(look(&e, "ALIBABA_CLOUD_ACCESS_KEY_ID"), "LTAIuser");
 	CHECK_STR(look(&e, STSENV_URI_VAR), SRC);
+	clear(&e);
 }
 
 static void test_nothing_of_ours(void)
 {
-	struct env e;
+	struct env e = {0};
 
-	memset(&e, 0, sizeof(e));
 	set(&e, "PATH", "/bin");
 	CHECK(apply(&e, STSENV_DELIVER_URI, cred(), SRC) == 0);
 	CHECK(apply(&e, STSENV_DELIVER_ENV, cred(), SRC) == 0);
 	tree_env(&e, SRC);
 	CHECK(apply(&e, STSENV_DELIVER_ENV, cred(), SRC) == 0); /* variables already */
+	clear(&e);
 }
 
 static void test_both(void)
 {
-	struct env e;
+	struct env e = {0};
 
 	tree_env(&e, SRC);
 	CHECK(apply(&e, STSENV_DELIVER_BOTH, cred(), SRC) > 0);
@@ -178,6 +188,7 @@ static void test_both(void)
 	apply(&e, STSENV_DELIVER_BOTH, cred(), SRC);
 	CHECK_STR(look(&e, "ALIBABA_CLOUD_SECURITY_TOKEN"), "token1");
 	CHECK_STR(look(&e, STSENV_URI_VAR), EP);
+	clear(&e);
 }
 
 static struct env *genv;
@@ -188,7 +199,7 @@ static char *env_get(const char *name)
 
 static void test_selection_sees_the_original(void)
 {
-	struct env e;
+	struct env e = {0};
 
 	tree_env(&e, SRC);
 	apply(&e, STSENV_DELIVER_URI, cred(), SRC);
@@ -202,6 +213,7 @@ static void test_selection_sees_the_original(void)
 	set(&e, STSENV_ECS_OFF_VAR, "true");
 	apply(&e, STSENV_DELIVER_URI, cred(), SRC);
 	CHECK_STR(stsenv_delivery_getenv(STSENV_ECS_OFF_VAR), "true");
+	clear(&e);
 }
 
 static void test_modes_parse(void)
