@@ -224,11 +224,22 @@ static void forked_child(void)
 	atomic_store(&stsenv_rt.pid, getpid());
 }
 
+/* Whether clock_gettime is libc's: another preload (libfaketime) may
+ * answer it, and then every clock of ours must be read through it, or a
+ * deadline computed at load is compared later with another clock. */
+static bool clock_is_libcs(void)
+{
+	void *f = dlsym(RTLD_DEFAULT, "clock_gettime");
+	Dl_info info;
+
+	return f && dladdr(f, &info) && info.dli_fname && strstr(info.dli_fname, "libc.so");
+}
+
 static void init(void)
 {
 	/* Most execs never read a clock after this: spare them the vDSO's
 	 * page faults. */
-	stsenv_clock_by_syscall(true);
+	stsenv_clock_by_syscall(clock_is_libcs());
 	stsenv_rt_resolve();
 	atomic_store(&stsenv_rt.pid, getpid());
 	pthread_atfork(NULL, NULL, forked_child);
