@@ -103,17 +103,15 @@ def slow(held):
 
 
 def flood():
-    """1000 connections at once, each a proper request."""
+    """1000 connections open at once, each sending its request as soon as
+    it is connected (as an SDK does), all answers read afterwards."""
     socks = []
+    req = ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % PATH).encode()
     for _ in range(1000):
         try:
-            socks.append(socket.create_connection((HOST, PORT), timeout=10))
-        except OSError:
-            pass
-    req = ("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % PATH).encode()
-    for s in socks:
-        try:
+            s = socket.create_connection((HOST, PORT), timeout=10)
             s.sendall(req)
+            socks.append(s)
         except OSError:
             pass
     ok = 0
