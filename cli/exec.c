@@ -165,8 +165,9 @@ static int deliver_env(struct cli *c, const char *endpoint, const struct stsenv_
 
 	if (mode == STSENV_DELIVER_ENV)
 		return 0;
-	n = stsenv_delivery_edits(mode, environ_lookup, NULL, s, endpoint && *endpoint ? endpoint : NULL,
-				  src_uri, edits, rec, sizeof(rec));
+	n = stsenv_delivery_edits(mode, environ_lookup, NULL, s,
+				  endpoint && *endpoint ? endpoint : NULL, src_uri, edits, rec,
+				  sizeof(rec));
 	for (int i = 0; i < n; i++)
 		if ((edits[i].value ? setenv(edits[i].name, edits[i].value, 1)
 				    : unsetenv(edits[i].name)) < 0)
@@ -354,8 +355,7 @@ static int exit_like(int status)
 
 /* COMMAND in our place, with a keeper of its own (cli/handoff.c): the
  * process its caller started and signals, stops and waits for is COMMAND. */
-static int exec_in_place(struct cli *c, char **argv, const struct stsenv_snap *s,
-			 const char *lib)
+static int exec_in_place(struct cli *c, char **argv, const struct stsenv_snap *s, const char *lib)
 {
 	struct stsenv_err err = {0};
 	struct handoff h;

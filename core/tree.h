@@ -55,7 +55,6 @@ void stsenv_tree_answer(int listen_fd, int page_fd);
  * not the keeper's) or ETIMEDOUT. */
 int stsenv_tree_get_page(const struct stsenv_tree *t, int64_t timeout_ms);
 
-
 /* ---- a root and its keeper ----------------------------------------------
  * A process that starts a tree under plain LD_PRELOAD runs a keeper for it
  * (`stsenv keep`) and hands it, over a socketpair, what selection decided

@@ -45,7 +45,7 @@ struct spawn {
 	char root[12];
 	int channel, pidfd;
 	pid_t keeper;
-	int exec_errno; /* why the keeper could not be started, if it could not */
+	int exec_errno;		/* why the keeper could not be started, if it could not */
 	_Atomic uint32_t ready; /* the guardian has started the keeper (futex) */
 	char *stack;		/* the mapping this lives in: stacks above it */
 };
