@@ -33,7 +33,7 @@ struct stsenv_name {
 #define STSENV_MAX_NAME	     64
 
 struct stsenv_names {
-	uint64_t first[4]; /* bitmap of first bytes of every served name */
+	uint64_t first[4]; /* bitmap of first bytes of every served name; read atomically */
 	int nextra;
 	struct stsenv_name extra[STSENV_MAX_EXTRA];
 	char store[STSENV_MAX_EXTRA][STSENV_MAX_NAME];
@@ -71,7 +71,8 @@ static inline const struct stsenv_name *stsenv_names_find(const struct stsenv_na
 {
 	unsigned char c = (unsigned char)name[0];
 
-	if (!(n->first[c >> 6] & (1ULL << (c & 63))))
+	/* Atomic: the preload adds 'P' while Python starts (preload/python.c). */
+	if (!(__atomic_load_n(&n->first[c >> 6], __ATOMIC_RELAXED) & (1ULL << (c & 63))))
 		return 0;
 	return stsenv_names_find_slow(n, name);
 }

@@ -12,12 +12,16 @@
  * then the wrapper calls libc's own exec with it.
  *
  * It is built in a buffer of the calling thread's, mapped on first use and
- * kept: not on the stack, where an exec from a signal handler on an 8 KiB
- * alternate stack, or a posix_spawn from a 64 KiB thread with a 16 KiB
- * token (four names carry it), would not fit.  A vfork child runs on its
- * parent's thread, so it uses that thread's buffer, which nobody else
- * touches until the parent runs again: after the child's exec has copied
- * the strings into the new program.  No lock, no malloc: mmap only. */
+ * kept while the thread lives: not on the stack, where an exec from a
+ * signal handler on an 8 KiB alternate stack, or a posix_spawn from a
+ * 64 KiB thread with a 16 KiB token (four names carry it), would not fit.
+ * A vfork child runs on its parent's thread, so it uses that thread's
+ * buffer, which nobody else touches until the parent runs again: after the
+ * child's exec has copied the strings into the new program.  The thread's
+ * end unmaps it (a key's destructor: a vfork child, whose exec never
+ * returns, maps into its parent's thread), so our memory is bounded by the
+ * threads alive, not by those that have lived.  No lock, no malloc: mmap
+ * only. */
 #include "rt.h"
 
 #include "../core/clock.h"
@@ -27,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -47,6 +52,34 @@ struct xbuf {
 };
 static __thread struct xbuf xbuf __attribute__((tls_model("initial-exec")));
 
+/* glibc keeps a key below 32 in the thread's own block: setting it takes
+ * no lock and no malloc, even in a vfork child or a signal handler.  A
+ * higher key could calloc, so then each buffer is unmapped after its call
+ * instead (stsenv_rt_exec_env_done); only a vfork child's stays. */
+#define KEY_INLINE 32
+static pthread_key_t xkey;
+static bool xkey_ok;
+
+/* At the thread's end.  The buffer is forgotten before it is unmapped: a
+ * signal handler's exec in between maps a new one, and glibc runs the
+ * destructor again for it. */
+static void unmap_at_exit(void *p)
+{
+	size_t cap = xbuf.cap;
+
+	if (p != xbuf.p)
+		return;
+	xbuf.p = NULL;
+	xbuf.cap = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	munmap(p, cap);
+}
+
+__attribute__((constructor)) static void make_key(void)
+{
+	xkey_ok = pthread_key_create(&xkey, unmap_at_exit) == 0 && xkey < KEY_INLINE;
+}
+
 static char *room(size_t need)
 {
 	char *p;
@@ -65,6 +98,8 @@ static char *room(size_t need)
 		munmap(xbuf.p, xbuf.cap);
 	xbuf.p = p;
 	xbuf.cap = cap;
+	if (xkey_ok)
+		pthread_setspecific(xkey, p);
 	return p;
 }
 
@@ -311,5 +346,11 @@ char **stsenv_rt_exec_env(char *const envp[], const struct stsenv_rt_target *t)
 
 void stsenv_rt_exec_env_done(void)
 {
+	char *p = xbuf.p;
+
 	xbuf.busy = 0;
+	/* Without the key: unmapped now, unless this is a vfork child, whose
+	 * parent's thread would see the buffer vanish under it. */
+	if (!xkey_ok && p && getpid() == atomic_load(&stsenv_rt.pid))
+		unmap_at_exit(p);
 }

@@ -269,8 +269,10 @@ static void remember_entries(void)
 			continue;
 		memcpy(name, *e, (size_t)(eq - *e));
 		name[eq - *e] = '\0';
-		if ((n = stsenv_names_find(&rt->names, name)) && !rt->entry[n->index])
+		if ((n = stsenv_names_find(&rt->names, name)) && !rt->entry[n->index]) {
 			rt->entry[n->index] = *e;
+			rt->placed[n->index] = arena_strdup(*e);
+		}
 	}
 	atomic_store_explicit(&rt->entries_known, true, memory_order_release);
 }

@@ -57,21 +57,23 @@ EXPORT int setenv(const char *name, const char *value, int overwrite)
 {
 	/* Without overwrite an existing value stays: the program accepts it. */
 	if (name && (overwrite || !REAL(getenv)(name)))
-		stsenv_rt_owned(name, strlen(name));
+		stsenv_rt_owned(name, strlen(name), value);
 	return REAL(setenv)(name, value, overwrite);
 }
 
 EXPORT int unsetenv(const char *name)
 {
 	if (name)
-		stsenv_rt_owned(name, strlen(name));
+		stsenv_rt_owned(name, strlen(name), NULL);
 	return REAL(unsetenv)(name);
 }
 
 EXPORT int putenv(char *string)
 {
-	if (string)
-		stsenv_rt_owned(string, strcspn(string, "="));
+	size_t n = string ? strcspn(string, "=") : 0;
+
+	if (string) /* "NAME" alone removes it */
+		stsenv_rt_owned(string, n, string[n] ? string + n + 1 : NULL);
 	return REAL(putenv)(string);
 }
 
@@ -79,6 +81,34 @@ EXPORT int clearenv(void)
 {
 	stsenv_rt_owned_all();
 	return REAL(clearenv)();
+}
+
+/* ---- dlopen: libpython may arrive (python.c) ------------------------------ */
+
+/* A tail call, so that libc's dlopen still sees our caller's address: it
+ * searches a bare name along the caller's RUNPATH and RPATH, and expands
+ * $ORIGIN from it.  Guaranteed where the compiler can be told; else the
+ * sibling call of -O2, which tests/it/embed.sh checks. */
+#if defined(__has_attribute)
+#if __has_attribute(musttail)
+#define TAIL __attribute__((musttail))
+#endif
+#endif
+#ifndef TAIL
+#define TAIL
+#endif
+
+EXPORT void *dlopen(const char *file, int mode)
+{
+	void *h;
+
+	if (!REAL(dlopen))
+		return NULL;
+	if (!stsenv_rt_python_watch(file, __builtin_return_address(0)))
+		TAIL return stsenv_real.dlopen(file, mode);
+	if ((h = stsenv_real.dlopen(file, mode)))
+		stsenv_rt_python_loaded(h);
+	return h;
 }
 
 /* ---- exec and spawn ------------------------------------------------------ */

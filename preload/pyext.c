@@ -5,8 +5,10 @@
  * RTLD_NOLOAD: a Python without the preload gets ImportError, never a
  * second copy), so the module costs nothing to load and calls straight
  * into the preload's getenv.  Only the stable ABI of CPython 3.7 and later
- * is used, declared here by hand: the functions are weak, so in programs
- * that are not Python nothing is resolved and nothing is called. */
+ * is used, declared here by hand, and looked up when the module is
+ * imported, not bound at load: libpython may come later, with a dlopen
+ * (uwsgi's plugin), even RTLD_LOCAL.  In programs that are not Python
+ * nothing is looked up and nothing is called. */
 #include "rt.h"
 
 #include <stddef.h>
@@ -44,9 +46,12 @@ struct py_module_def {
 #define METH_VARARGS	   0x0001
 #define PYTHON_API_VERSION 1013
 
-extern PyObject *PyModule_Create2(struct py_module_def *, int) __attribute__((weak));
-extern int PyArg_ParseTuple(PyObject *, const char *, ...) __attribute__((weak));
-extern PyObject *Py_BuildValue(const char *, ...) __attribute__((weak));
+/* Set by PyInit__stsenv, before any of the module's functions can run. */
+static struct {
+	PyObject *(*create)(struct py_module_def *, int);
+	int (*parse)(PyObject *, const char *, ...);
+	PyObject *(*build)(const char *, ...);
+} py;
 
 /* getenv(name) -> str or None: the preload's answer, live. */
 static PyObject *py_getenv(PyObject *self, PyObject *args)
@@ -54,9 +59,9 @@ static PyObject *py_getenv(PyObject *self, PyObject *args)
 	const char *name;
 
 	(void)self;
-	if (!PyArg_ParseTuple(args, "s", &name))
+	if (!py.parse(args, "s", &name))
 		return NULL;
-	return Py_BuildValue("z", stsenv_rt_getenv(name, 0));
+	return py.build("z", stsenv_rt_getenv(name, 0));
 }
 
 /* served() -> "NAME,NAME,...": the names this process serves live (those
@@ -81,7 +86,7 @@ static PyObject *py_served(PyObject *self, PyObject *args)
 		memcpy(list + at, nm->name, len + 1);
 		at += len;
 	}
-	return Py_BuildValue("s", list);
+	return py.build("s", list);
 }
 
 static struct py_method_def methods[] = {
@@ -102,7 +107,15 @@ static struct py_module_def module = {
 	NULL,
 };
 
+/* Without the API (a Python this library cannot reach) the import fails,
+ * and the bootstrap leaves os.environ as it is. */
 __attribute__((visibility("default"))) PyObject *PyInit__stsenv(void)
 {
-	return PyModule_Create2 ? PyModule_Create2(&module, PYTHON_API_VERSION) : NULL;
+	stsenv_rt_python_started();
+	*(void **)&py.create = stsenv_rt_python_sym("PyModule_Create2");
+	*(void **)&py.parse = stsenv_rt_python_sym("PyArg_ParseTuple");
+	*(void **)&py.build = stsenv_rt_python_sym("Py_BuildValue");
+	if (!py.create || !py.parse || !py.build)
+		return NULL;
+	return py.create(&module, PYTHON_API_VERSION);
 }

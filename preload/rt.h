@@ -54,7 +54,10 @@ struct stsenv_rt {
 	const char *label;	       /* the source, safe to log */
 	const char *source_uri;	       /* the URI the source reads, if it is a URI */
 	char *entry[STSENV_MAX_NAMES]; /* our entries in environ after load */
-	atomic_bool entries_known;     /* entry[] is filled */
+	/* What they held then ("NAME=value", a copy: a host may overwrite
+	 * the originals once it moved them), or NULL for none. */
+	const char *placed[STSENV_MAX_NAMES];
+	atomic_bool entries_known; /* entry[] and placed[] are filled */
 
 	/* Change while the process runs, atomically. */
 	_Atomic(const struct stsenv_snap *) cur;
@@ -113,6 +116,13 @@ bool stsenv_rt_start_tree(void);
 char *stsenv_rt_serve(const char *name, int secure);
 char *stsenv_rt_pass_slow(const char *name, int secure);
 
+/* Whether some served name starts with c.  An atomic load (a plain one on
+ * every CPU we run on): python.c adds 'P' while Python starts. */
+static inline __attribute__((always_inline)) bool stsenv_rt_first_byte(unsigned char c)
+{
+	return (__atomic_load_n(&stsenv_rt.names.first[c >> 6], __ATOMIC_RELAXED) >> (c & 63)) & 1;
+}
+
 /* Inlined into getenv and secure_getenv: every other name takes a
  * first-byte test (in the cache line of `ready`) and one indirect jump
  * into libc, with no call and no register saved. */
@@ -125,7 +135,7 @@ static inline __attribute__((always_inline)) char *stsenv_rt_getenv(const char *
 		bool maybe =
 			__builtin_expect(
 				atomic_load_explicit(&stsenv_rt.ready, memory_order_acquire), 1)
-				? (stsenv_rt.names.first[c >> 6] >> (c & 63)) & 1
+				? stsenv_rt_first_byte(c)
 				: c == 'A' || c == 'O' || c == 'S'; /* before init: the built-ins */
 
 		if (__builtin_expect(maybe, 0))
@@ -133,11 +143,20 @@ static inline __attribute__((always_inline)) char *stsenv_rt_getenv(const char *
 	}
 	return __builtin_expect(f != NULL, 1) ? f(name) : stsenv_rt_pass_slow(name, secure);
 }
-void stsenv_rt_owned(const char *name, size_t len); /* the program set it */
-void stsenv_rt_owned_all(void);			    /* clearenv */
+/* The program sets name (len bytes) to value, or removes it (NULL). */
+void stsenv_rt_owned(const char *name, size_t len, const char *value);
+void stsenv_rt_owned_all(void); /* clearenv */
 
-/* python.c: at load, in CPython, the bootstrap on PYTHONPATH. */
+/* python.c: CPython's bootstrap on the PYTHONPATH Python reads: decided
+ * at load, or after the dlopen that brings libpython (interpose.c). */
 void stsenv_rt_python_bootstrap(int argc, char **argv);
+bool stsenv_rt_python_watch(const char *file, const void *caller);
+void stsenv_rt_python_loaded(void *handle);
+/* getenv of an unserved name starting with 'P'; value is libc's answer. */
+char *stsenv_rt_python_getenv(const char *name, char *value);
+/* pyext.c: Python's API, looked up when the module is imported. */
+void *stsenv_rt_python_sym(const char *name);
+void stsenv_rt_python_started(void);
 
 /* What an exec is about to run: the file at path (relative to dirfd,
  * searched in PATH when search is set and it has no slash), or fd. */

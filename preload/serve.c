@@ -76,7 +76,18 @@ static void own(const struct stsenv_name *n)
 	atomic_fetch_or(&stsenv_rt.owned, 1ULL << n->index);
 }
 
-void stsenv_rt_owned(const char *name, size_t len)
+/* A value that is what we placed there at load is no word of the
+ * program's: a host that copies its environment with setenv (after a
+ * clearenv, as setproctitle may) only moves our bytes. */
+static bool placed_value(const struct stsenv_name *n, const char *value)
+{
+	const char *p = stsenv_rt.placed[n->index];
+
+	return value && p && atomic_load_explicit(&stsenv_rt.entries_known, memory_order_acquire) &&
+	       strcmp(p + strlen(n->name) + 1, value) == 0;
+}
+
+void stsenv_rt_owned(const char *name, size_t len, const char *value)
 {
 	char buf[STSENV_MAX_NAME];
 	const struct stsenv_name *n;
@@ -85,7 +96,11 @@ void stsenv_rt_owned(const char *name, size_t len)
 		return;
 	memcpy(buf, name, len);
 	buf[len] = '\0';
-	if ((n = stsenv_names_find(&stsenv_rt.names, buf)))
+	if (!(n = stsenv_names_find(&stsenv_rt.names, buf)))
+		return;
+	if (placed_value(n, value))
+		atomic_fetch_and(&stsenv_rt.owned, ~(1ULL << n->index));
+	else
 		own(n);
 }
 
@@ -94,10 +109,23 @@ void stsenv_rt_owned_all(void)
 	atomic_store(&stsenv_rt.owned, ~0ULL);
 }
 
-/* Whether environ still holds, for n, what it held after load: the entry
- * we left there (or none).  A program that writes environ itself (Perl
- * does, without setenv) makes the name its own.  Cached as (array, index)
- * in one word, so the usual check is two loads. */
+/* Whether e is the entry we placed for n, or a copy of its bytes: a host
+ * that moves its environment (setproctitle, uwsgi, nginx, PostgreSQL)
+ * copies every string.  Compared with what we placed at load, not with
+ * what is served now: rotations change getenv's answer, not environ. */
+static bool holds_placed(const char *e, const struct stsenv_name *n)
+{
+	const char *p = stsenv_rt.placed[n->index];
+
+	return e && (e == stsenv_rt.entry[n->index] || (p && strcmp(e, p) == 0));
+}
+
+/* Whether environ still holds, for n, what it held after load: our entry,
+ * a copy of it, or none where there was none.  A program that writes
+ * environ itself (Perl does, without setenv) with another value, or
+ * removes the name, makes it its own.  The position is cached as (array,
+ * index) in one word, so the usual check is two loads (and the bytes,
+ * once the host moved them). */
 static bool environ_unchanged(const struct stsenv_name *n)
 {
 	char **env = environ, *mine = stsenv_rt.entry[n->index];
@@ -105,12 +133,12 @@ static bool environ_unchanged(const struct stsenv_name *n)
 	size_t len, i = 0;
 
 	if (c && (uintptr_t)(c >> 16) == (uintptr_t)env &&
-	    ((c & 0xffff) == 0xffff ? !mine : env[c & 0xffff] == mine))
+	    ((c & 0xffff) == 0xffff ? !mine : holds_placed(env[c & 0xffff], n)))
 		return true;
 	len = strlen(n->name);
 	while (env && env[i] && !(strncmp(env[i], n->name, len) == 0 && env[i][len] == '='))
 		i++;
-	if (env && env[i] ? env[i] != mine : mine != NULL)
+	if (env && env[i] ? !holds_placed(env[i], n) : mine != NULL)
 		return false;
 	if ((uintptr_t)env >> 48 == 0 && i < 0xffff)
 		atomic_store_explicit(&stsenv_rt.envcache[n->index],
@@ -183,7 +211,10 @@ char *stsenv_rt_serve(const char *name, int secure)
 	stsenv_rt_init();
 	/* The first-byte test is behind us: the full lookup. */
 	n = stsenv_names_find_slow(&rt->names, name);
-	if (!n || !rt->active || !stsenv_policy_serves(&rt->policy, n) || owned(n))
+	if (!n) /* PYTHONPATH, while Python starts, is python.c's */
+		return name[0] == 'P' ? stsenv_rt_python_getenv(name, pass(name, secure))
+				      : pass(name, secure);
+	if (!rt->active || !stsenv_policy_serves(&rt->policy, n) || owned(n))
 		return pass(name, secure);
 	if (atomic_load_explicit(&rt->entries_known, memory_order_acquire) &&
 	    !environ_unchanged(n)) {

@@ -21,6 +21,7 @@
 	REAL(int, posix_spawnp,                                                                    \
 	     (pid_t *, const char *, const posix_spawn_file_actions_t *,                           \
 	      const posix_spawnattr_t *, char *const[], char *const[]))                            \
+	REAL(void *, dlopen, (const char *, int))                                                  \
 	OWN(execv)                                                                                 \
 	OWN(execvp)                                                                                \
 	OWN(execl)                                                                                 \

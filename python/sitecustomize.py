@@ -1,19 +1,22 @@
 """stsenv's Python bootstrap.
 
-libstsenv.so puts this file's directory first on PYTHONPATH when it loads
-into a CPython process (not under -E, -I or -S), the way ddtrace-run and
-opentelemetry-instrument do, so that this runs before any user code.  It:
+While Python initializes, libstsenv.so shows this file's directory first on
+the PYTHONPATH that Python reads (getenv), the way ddtrace-run and
+opentelemetry-instrument put theirs there, so that this runs before any
+user code; os.environ and children never see it (not under -E, -I or -S).
+It:
 
 - makes os.environ and os.environb read the names stsenv serves live,
   through the preload's own getenv (a name the program sets or deletes is
   its own from then on, as in C);
 - makes the module-level credentials that alibabacloud_credentials reads at
   import (utils/auth_util.py) live too, when that module is imported;
-- puts PYTHONPATH and sys.path back as they were, and imports the next
-  sitecustomize on the path (the user's or the distribution's), if any.
+- takes its directory out of sys.path, and imports the next sitecustomize
+  on the path (the user's or the distribution's), if any.
 
 It imports nothing that the interpreter has not already imported, prints
-nothing, and does nothing at all in a Python that stsenv is not loaded in.
+nothing, and does nothing at all in a Python that stsenv is not loaded in;
+whatever fails leaves os.environ as it was.
 """
 
 
@@ -23,24 +26,19 @@ def _stsenv_bootstrap():
 
     here = os.path.dirname(os.path.abspath(__file__))
 
-    # PYTHONPATH as it was: children get our directory from their own
-    # preload, if they have one.
-    value = os.environ.get("PYTHONPATH", "")
-    rest = [p for p in value.split(os.pathsep) if os.path.abspath(p or ".") != here]
-    if value.split(os.pathsep)[:1] == [here]:
-        if rest:
-            os.environ["PYTHONPATH"] = os.pathsep.join(rest)
-        else:
-            del os.environ["PYTHONPATH"]
+    # sys.path as it would be without us.  Both sides normalised: site has
+    # normalised sys.path, the preload's path may not be (/opt/s/../s).
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
 
     if sys.version_info < (3, 7):
         return
-    native = _load(os.path.join(os.path.dirname(here), "libstsenv.so"))
-    if native is None:
-        return
-    _live_environ(os, native)
-    _live_sdk_credentials(sys, os)
+    try:
+        native = _load(os.path.join(os.path.dirname(here), "libstsenv.so"))
+        if native is not None:
+            _live_environ(os, native)
+            _live_sdk_credentials(sys, os)
+    except Exception:
+        pass  # os.environ is swapped last, or not at all
 
 
 def _load(library):
@@ -58,7 +56,7 @@ def _load(library):
         # RTLD_NOLOAD: never a second copy in a process without the preload.
         sys.setdlopenflags(flags | os.RTLD_NOLOAD)
         return _imp.create_dynamic(Spec())
-    except ImportError:
+    except Exception:  # ImportError; SystemError if Python's API is out of reach
         return None
     finally:
         sys.setdlopenflags(flags)
@@ -118,10 +116,16 @@ def _live_environ(os, native):
         def copy(self):
             return dict(self)
 
-    if served:
-        os.environ.__class__ = LiveEnviron
+    if not served:
+        return
+    getenv(next(iter(served)))  # the module answers, before anything is swapped
+    os.environ.__class__ = LiveEnviron
+    try:
         if hasattr(os, "environb"):
             os.environb.__class__ = LiveEnvironB
+    except Exception:
+        os.environ.__class__ = Environ
+        raise
 
 
 # alibabacloud_credentials captures these at import; made live by PEP 562.

@@ -165,6 +165,21 @@ check python_flags_honoured t_python_flags
 check on_rotate_restart t_on_rotate restart
 check on_rotate_signal t_on_rotate HUP
 
+# Hosts that move environ, embed CPython with dlopen, thread per task (tests/it/embed.sh)
+check environ_moved_plain_preload t_environ_moved preload
+check environ_moved_launcher t_environ_moved launcher
+check environ_moved_gunicorn_setproctitle t_environ_moved_gunicorn
+check python_dlopen_embedder_global t_python_dlopen_embedder global
+check python_dlopen_embedder_local t_python_dlopen_embedder local
+check python_dlopen_embedder_thread t_python_dlopen_embedder thread
+check python_uwsgi_plugin t_python_uwsgi_plugin
+check pythonpath_empty_or_unset_as_it_was t_pythonpath_as_it_was empty
+check pythonpath_unnormalised_preload_path t_pythonpath_as_it_was unnormalised
+check pythonpath_gdb_inferior_as_it_was t_pythonpath_as_it_was gdb
+check dlopen_keeps_callers_search_path t_dlopen_keeps_search_path
+check exec_memory_bounded_thread_per_task_spawn t_exec_memory_bounded spawn
+check exec_memory_bounded_thread_per_task_vfork t_exec_memory_bounded vfork
+
 # What stsenv says (tests/it/messages.sh)
 check config_warning_once_per_tree t_config_warning_once
 check setting_values_kept_and_case_insensitive t_setting_values
@@ -201,6 +216,10 @@ if [ -d "$ASAN_BUILD/tests" ]; then
 	check "children_fresh_plain_preload_vfork[asan]" t_children_fresh preload vfork
 	check "hostile_sibling_cannot_write_plain_preload[asan]" t_hostile_sibling preload
 	check "python_live_environ_plain_preload[asan]" t_python_live preload
+	check "environ_moved_plain_preload[asan]" t_environ_moved preload
+	check "python_dlopen_embedder_local[asan]" t_python_dlopen_embedder local
+	check "pythonpath_empty_or_unset_as_it_was[asan]" t_pythonpath_as_it_was empty
+	check "exec_memory_bounded_thread_per_task_vfork[asan]" t_exec_memory_bounded vfork
 	# The keeper of a plain-preload tree signs AssumeRole: instrumented too.
 	check "role_on_ecs[asan]" t_role_on ecs
 	check "role_forbidden[asan]" t_role_error forbid NoPermission "You are not authorized"

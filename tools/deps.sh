@@ -4,7 +4,7 @@
 set -e
 pkgs="gcc make libc6-dev libjsmn-dev libcurl4 libcurl4-openssl-dev"
 case "$1" in
-test) pkgs="$pkgs python3 nodejs npm perl default-jdk-headless golang-go strace valgrind clang-format eatmydata faketime clang lintian groff-base python3-yaml" ;;
+test) pkgs="$pkgs python3 nodejs npm perl default-jdk-headless golang-go strace valgrind clang-format eatmydata faketime clang lintian groff-base python3-yaml python3-setproctitle gunicorn uwsgi uwsgi-plugin-python3 gdb" ;;
 demo) pkgs="$pkgs python3" ;;
 esac
 missing=""
