@@ -43,22 +43,7 @@ static bool inside(uint64_t off, uint64_t len, uint64_t size)
  * the offset alone, which the caller (about to exec fd) relies on. */
 static bool read_at(const struct file *f, void *buf, size_t len, uint64_t off)
 {
-	unsigned char *p = buf;
-
-	if (!inside(off, len, f->size))
-		return false;
-	while (len > 0) {
-		ssize_t n = pread(f->fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return true;
+	return inside(off, len, f->size) && stsenv_pread_all(f->fd, buf, len, off);
 }
 
 /* Finds .go.buildinfo by name through the section headers (kept by strip).

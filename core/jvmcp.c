@@ -135,22 +135,7 @@ const char *stsenv_jvm_classpath(char *const argv[], const char *classpath_env, 
 
 static bool read_at(int fd, void *buf, size_t len, uint64_t off)
 {
-	unsigned char *p = buf;
-
-	if (off > (uint64_t)INT64_MAX - len)
-		return false;
-	while (len > 0) {
-		ssize_t n = pread(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return true;
+	return off <= (uint64_t)INT64_MAX - len && stsenv_pread_all(fd, buf, len, off);
 }
 
 static bool sig_at(int fd, uint64_t off, uint32_t sig)
